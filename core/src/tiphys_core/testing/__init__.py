@@ -1,0 +1,1 @@
+"""Test support for plugin authors (imported by tests only; needs pytest)."""
