@@ -8,8 +8,12 @@ from tiphys_core.artifacts.model import (
     KEY_FIELDS,
     LOCATION_KINDS,
     Artifact,
+    artifact_key,
     driver_name,
+    has_full_location,
     location_kind,
+    relocate,
+    with_location,
 )
 from tiphys_core.artifacts.secrets import SecretNotFoundError, Secrets
 
@@ -24,6 +28,10 @@ __all__ = [
     "SecretNotFoundError",
     "Secrets",
     "UnsupportedVerbError",
+    "artifact_key",
     "driver_name",
+    "has_full_location",
     "location_kind",
+    "relocate",
+    "with_location",
 ]

@@ -135,3 +135,64 @@ def _plugin_location(name: str, body: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(parsed, Mapping):
         raise ArtifactError(f"artifact {name!r}: plugin.configuration must be a YAML mapping")
     return {**parsed, "key": str(body.get("key") or "")}
+
+
+# What each location needs to be complete (Argo's ``HasLocation``); fewer is "key-only".
+_FULL_LOCATION = {
+    "s3": ("endpoint", "bucket", "key"),
+    "gcs": ("bucket", "key"),
+    "oss": ("endpoint", "bucket", "key"),
+    "azure": ("endpoint", "container", "blob"),
+    "hdfs": ("addresses", "path"),
+    "http": ("url",),
+    "artifactory": ("url",),
+    "git": ("repo",),
+    "raw": (),
+    "plugin": ("name", "configuration", "key"),
+}
+
+
+def has_full_location(artifact: Mapping[str, Any]) -> bool:
+    """Whether the artifact names everything its driver needs (not only a key)."""
+    kind = location_kind(artifact)
+    if kind is None:
+        return False
+    body = artifact.get(kind) or {}
+    return all(body.get(name) for name in _FULL_LOCATION.get(kind, ()))
+
+
+def artifact_key(artifact: Mapping[str, Any]) -> str:
+    """The artifact's key (``s3.key``, ``git.repo``...), or "" when it has none."""
+    kind = location_kind(artifact)
+    field_name = KEY_FIELDS.get(kind or "")
+    if kind is None or field_name is None:
+        return ""
+    return str((artifact.get(kind) or {}).get(field_name) or "")
+
+
+def with_location(
+    artifact: Mapping[str, Any], location: Mapping[str, Any], key: str
+) -> dict[str, Any]:
+    """``artifact`` stored at ``location`` (an archive location) under ``key``."""
+    kind = location_kind(location)
+    field_name = KEY_FIELDS.get(kind or "")
+    if kind is None or field_name is None:
+        raise ArtifactError(
+            f"artifact {artifact.get('name')!r}: the archive location names no repository"
+        )
+    kept = {k: v for k, v in artifact.items() if k not in LOCATION_KINDS}
+    body = {k: v for k, v in (location.get(kind) or {}).items()}
+    body[field_name] = key
+    return {**kept, kind: body}
+
+
+def relocate(artifact: Mapping[str, Any], location: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A key-only artifact completed from the template's archive location (Argo's ``Relocate``)."""
+    if has_full_location(artifact):
+        return dict(artifact)
+    if not location or location_kind(location) is None:
+        raise ArtifactError(
+            f"artifact {artifact.get('name')!r} has only a key and the template has no "
+            "archive location (no artifact repository is configured)"
+        )
+    return with_location(artifact, location, artifact_key(artifact))

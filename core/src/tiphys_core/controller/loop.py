@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import heapq
 import queue
+import sys
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
+from tiphys_core.artifacts import Secrets
+from tiphys_core.artifacts.repositories import RepositoryError, archive_location, resolve_repository
+from tiphys_core.controller.artifact_gc import ON_COMPLETION, artifacts_to_collect, collect
 from tiphys_core.controller.observers import LifecycleObserver
 from tiphys_core.engine import Cancel, Engine, Launch, Node, SetTimer
 from tiphys_core.plugins import Hooks
 from tiphys_core.store import Store, WorkflowRecord
-from tiphys_core.wire import NodeRequest, NodeResult, WorkflowIdentity
+from tiphys_core.wire import ERROR, NodeRequest, NodeResult, WorkflowIdentity
 
 StepObserver = Callable[[Engine, list[Node]], None]
 
@@ -84,9 +88,16 @@ class Controller:
         record = self.store.get(uid)
         if record is None:
             raise KeyError(uid)
+        try:
+            archive = archive_location(
+                resolve_repository((record.document.get("spec") or {}), self.home).repository
+            )
+        except RepositoryError as err:
+            return self._refuse(record, str(err))
         engine = Engine(
             record.document, uid=uid, nodes=self.store.nodes(uid),
             lookup_workflow_template=self._lookup_template, created=record.created,
+            archive_location=archive,
         )  # fmt: skip
         if record.started is None:
             record.started = time.time()
@@ -113,6 +124,7 @@ class Controller:
             if engine.finished:
                 for node_id in list(in_flight):
                     self.launcher.cancel(node_id)
+                self._collect_artifacts(engine, ON_COMPLETION)
                 return record
             if not self._obey(engine, record.uid):
                 self._wait(engine, timers, in_flight)
@@ -188,6 +200,20 @@ class Controller:
             return
         in_flight.discard(result.node_id)
         engine.node_result(result)
+
+    def _refuse(self, record: WorkflowRecord, message: str) -> WorkflowRecord:
+        record.phase, record.message = ERROR, message
+        record.started = record.started or time.time()
+        record.finished = record.finished or time.time()
+        self.store.commit(record, [])
+        return record
+
+    def _collect_artifacts(self, engine: Engine, strategy: str) -> None:
+        chosen = artifacts_to_collect(engine.spec, engine.nodes.values(), strategy)
+        if chosen and self.hooks is not None:
+            secrets = Secrets(self.home / "secrets")
+            for problem in collect(chosen, self.hooks.artifact_drivers(), secrets):
+                print(f"tiphys: artifact garbage collection: {problem}", file=sys.stderr)
 
     def _lookup_template(self, name: str, cluster: bool) -> Mapping[str, Any] | None:
         kind = "ClusterWorkflowTemplate" if cluster else "WorkflowTemplate"

@@ -78,6 +78,8 @@ def expand_children(
             resolved = body.render(local, strict=STEP_AND_TASK_PREFIXES, share=True)
             if holder.get("inline") is not None:
                 resolved = {**resolved, "inline": holder["inline"]}
+            if (resolved.get("arguments") or {}).get("artifacts"):
+                resolved = _with_resolved_artifacts(resolved, local)
             node = _run_or_skip(engine, resolved, name, shown, parent, boundary_id, depth, context)
         except (TemplateError, TemplatingError) as err:
             node = _error_node(engine, name, shown, parent, boundary_id, err)
@@ -113,6 +115,14 @@ def _run_or_skip(
         depth=depth + 1,
         context=context,
     )
+
+
+def _with_resolved_artifacts(step: dict[str, Any], values: Mapping[str, str]) -> dict[str, Any]:
+    from tiphys_core.engine.artifacts import resolve_argument_artifacts
+
+    arguments = step["arguments"]
+    artifacts = resolve_argument_artifacts(arguments["artifacts"], values)
+    return {**step, "arguments": {**arguments, "artifacts": artifacts}}
 
 
 def _error_node(

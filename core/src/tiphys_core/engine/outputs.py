@@ -1,10 +1,11 @@
-"""Outputs of steps and DAG templates: ``valueFrom.parameter`` and ``valueFrom.expression``."""
+"""Outputs of steps and DAG templates: ``valueFrom.parameter``/``expression``, artifacts ``from``."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from tiphys_core.engine.artifacts import referenced_output_artifact
 from tiphys_core.engine.templates import as_text
 
 if TYPE_CHECKING:
@@ -37,4 +38,12 @@ def template_outputs(
             value = value_from["default"]
         if value is not None:
             params.append({"name": param.get("name"), "value": as_text(value)})
-    return {"parameters": params} if params else None
+    artifacts = []
+    for declared_artifact in (template.get("outputs") or {}).get("artifacts") or ():
+        artifact = referenced_output_artifact(declared_artifact, scope)
+        if artifact is not None:
+            artifacts.append(artifact)
+    outputs: dict[str, Any] = {"parameters": params} if params else {}
+    if artifacts:
+        outputs["artifacts"] = artifacts
+    return outputs or None

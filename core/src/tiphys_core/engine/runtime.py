@@ -19,6 +19,13 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol, cast
 
 from tiphys_core.engine.actions import Action, Cancel, Launch, SetTimer
+from tiphys_core.engine.artifacts import (
+    artifact_text,
+    bind_input_artifacts,
+    input_artifact_values,
+    path_values,
+    with_archive_location,
+)
 from tiphys_core.engine.gates import LaunchGate
 from tiphys_core.engine.interventions import Interventions
 from tiphys_core.engine.joined import joined_spec, positive_int
@@ -56,7 +63,11 @@ class Engine(Interventions):
         lookup_workflow_template: Callable[[str, bool], Mapping[str, Any] | None] | None = None,
         clock: Callable[[], float] = time.time,
         created: float | None = None,
+        archive_location: Mapping[str, Any] | None = None,
     ) -> None:
+        """:param archive_location: the artifact repository as a location keyed by its
+        ``keyFormat`` (see :func:`tiphys_core.artifacts.repositories.archive_location`), given
+        to templates with artifacts that name no location; None: no repository."""
         self.workflow = workflow
         self.name: str = (workflow.get("metadata") or {}).get("name", "")
         self.spec: Mapping[str, Any] = joined_spec(
@@ -86,6 +97,7 @@ class Engine(Interventions):
         self._launched: set[str] = set()  # pods launched and not yet finished
         self._children: dict[str, set[str]] = {}
         self.watches: list[Watch] = []  # lifecycle hooks waiting for their expression
+        self.archive_location = archive_location
 
     # -- events -------------------------------------------------------------------------
 
@@ -183,8 +195,16 @@ class Engine(Interventions):
                     {**param, "value": inputs[f"inputs.parameters.{param['name']}"]}
                     for param in inputs_section.get("parameters") or ()
                 ]
+                if inputs_section.get("artifacts"):
+                    bound = bind_input_artifacts(template, (arguments or {}).get("artifacts"))
+                    inputs_section["artifacts"] = bound
+                    inputs.update(input_artifact_values(bound))
             else:
                 inputs = {}
+            if template.get("outputs") or template.get("inputs"):
+                inputs.update(path_values(template))
+            if self.archive_location is not None and template_type(template) in LEAF_TYPES:
+                template = with_archive_location(template, self.archive_location, self.spec)
             values = ChainMap(inputs, cast(dict[str, str], outer))
             # A local template without inputs reads the same every time: compile it once.
             plain = isinstance(holder.get("template"), str) and not template.get("inputs")
@@ -365,16 +385,16 @@ class Engine(Interventions):
         template = self._templates.get(node.id)
         if not template or not node.outputs:
             return
-        declared = {
-            p.get("name"): p.get("globalName")
-            for p in (template.get("outputs") or {}).get("parameters") or ()
-        }
-        for param in node.outputs.get("parameters") or ():
-            global_name = declared.get(param.get("name"))
-            if global_name and param.get("value") is not None:
-                self.global_outputs[f"workflow.outputs.parameters.{global_name}"] = str(
-                    param["value"]
-                )
+        declared = template.get("outputs") or {}
+        for section, render in (("parameters", _parameter_text), ("artifacts", artifact_text)):
+            global_names = {
+                entry.get("name"): entry.get("globalName") for entry in declared.get(section) or ()
+            }
+            for entry in node.outputs.get(section) or ():
+                global_name = global_names.get(entry.get("name")) or entry.get("globalName")
+                text = render(entry) if global_name else None
+                if text is not None:
+                    self.global_outputs[f"workflow.outputs.{section}.{global_name}"] = text
 
     def _pump(self) -> None:
         """Deliver finished nodes to their parents' frames, iteratively (no deep recursion);
@@ -451,22 +471,36 @@ class Engine(Interventions):
         return failed
 
     def workflow_outputs(self) -> dict[str, Any]:
-        params = [
-            {"name": key.removeprefix("workflow.outputs.parameters."), "value": value}
-            for key, value in self.global_outputs.items()
-        ]
-        return {"parameters": params} if params else {}
+        outputs: dict[str, Any] = {}
+        for key, value in self.global_outputs.items():
+            _, _, section, name = key.split(".", 3)
+            entry: dict[str, Any] = (
+                {"name": name, "value": value} if section == "parameters" else json.loads(value)
+            )
+            if section == "artifacts":
+                entry = {**entry, "name": name}
+            outputs.setdefault(section, []).append(entry)
+        return outputs
+
+
+def _parameter_text(param: Mapping[str, Any]) -> str | None:
+    value = param.get("value")
+    return None if value is None else str(value)
 
 
 def _inputs_status(template: Mapping[str, Any]) -> dict[str, Any] | None:
-    params = (template.get("inputs") or {}).get("parameters")
-    if not params:
+    inputs = template.get("inputs") or {}
+    params, artifacts = inputs.get("parameters"), inputs.get("artifacts")
+    if not params and not artifacts:
         return None
-    return {
-        "parameters": [
+    status: dict[str, Any] = {}
+    if params:
+        status["parameters"] = [
             {"name": p.get("name"), "value": p.get("value", p.get("default"))} for p in params
         ]
-    }
+    if artifacts:
+        status["artifacts"] = list(artifacts)
+    return status
 
 
 __all__ = ["SKIPPED", "Engine", "Frame", "SetTimer"]

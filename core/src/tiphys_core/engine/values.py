@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from tiphys_core.engine.artifacts import output_artifact_values
 from tiphys_core.engine.nodes import Node, _rfc3339
 from tiphys_core.engine.templates import as_text
 
@@ -72,6 +73,8 @@ def node_values(
     for param in outputs.get("parameters") or ():
         if param.get("value") is not None:
             values[f"{base}.outputs.parameters.{param['name']}"] = as_text(param["value"])
+    if outputs.get("artifacts"):
+        values.update(output_artifact_values(base, outputs))
     return values
 
 
