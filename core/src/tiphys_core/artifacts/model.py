@@ -119,13 +119,29 @@ class Artifact:
         bucket = location.get("bucket") or location.get("container") or ""
         if bucket:
             return f"{self.kind}://{bucket}/{self.key}"
-        return f"{self.kind} {self.key}" if self.key else self.kind
+        key = _without_credentials(self.key)
+        return f"{self.kind} {key}" if key else self.kind
+
+
+def _without_credentials(key: str) -> str:
+    """A URL-like key without ``user:password@`` or its query (tokens live there)."""
+    if "://" not in key:
+        return key
+    scheme, _, rest = key.partition("://")
+    host, slash, path = rest.partition("/")
+    host = host.rpartition("@")[2]
+    return f"{scheme}://{host}{slash}{path.partition('?')[0]}"
 
 
 def _plugin_location(name: str, body: Mapping[str, Any]) -> dict[str, Any]:
     configuration = body.get("configuration") or ""
     try:
-        parsed = yaml.safe_load(configuration) if isinstance(configuration, str) else configuration
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        parsed = (
+            yaml.load(configuration, Loader=loader)  # a safe loader (C when built)
+            if isinstance(configuration, str)
+            else configuration
+        )
     except yaml.YAMLError as exc:
         raise ArtifactError(
             f"artifact {name!r}: plugin.configuration is not YAML: {exc}".replace("\n", " ")
