@@ -129,12 +129,17 @@ def bind_input_artifacts(
 
 
 def path_values(template: Mapping[str, Any]) -> dict[str, str]:
-    """``inputs.artifacts.<name>.path`` and ``outputs.artifacts.<name>.path`` placeholders."""
+    """``inputs.artifacts.<name>.path``, ``outputs.artifacts.<name>.path`` and
+    ``outputs.parameters.<name>.path`` placeholders."""
     values: dict[str, str] = {}
     for section in ("inputs", "outputs"):
         for artifact in (template.get(section) or {}).get("artifacts") or ():
             if isinstance(artifact, Mapping) and artifact.get("path"):
                 values[f"{section}.artifacts.{artifact.get('name')}.path"] = str(artifact["path"])
+    for param in (template.get("outputs") or {}).get("parameters") or ():
+        path = ((param.get("valueFrom") or {}) if isinstance(param, Mapping) else {}).get("path")
+        if path:
+            values[f"outputs.parameters.{param.get('name')}.path"] = str(path)
     return values
 
 
@@ -192,6 +197,9 @@ def with_archive_location(
         *((template.get("inputs") or {}).get("artifacts") or ()),
         *((template.get("outputs") or {}).get("artifacts") or ()),
     ]
+    data_source = ((template.get("data") or {}).get("source") or {}).get("artifactPaths")
+    if data_source:
+        artifacts.append(data_source)
     if not archive_logs and not artifacts:
         return template
     location = {**repository_location, "archiveLogs": archive_logs}

@@ -132,7 +132,7 @@ def _make_parent(path: str) -> None:
 
 
 def _copy_tree(source: str, destination: str) -> None:
-    """Copy the files under ``source`` (following symlinks to files) into ``destination``."""
+    """Copy the regular files under ``source`` (following symlinks to files) into ``destination``."""
     os.makedirs(destination, exist_ok=True)
     for directory, subdirectories, files in os.walk(source):
         subdirectories[:] = [name for name in subdirectories if not _private(name)]
@@ -141,8 +141,11 @@ def _copy_tree(source: str, destination: str) -> None:
         for name in subdirectories:
             os.makedirs(os.path.join(target, name), exist_ok=True)
         for name in files:
-            if not _private(name):
-                shutil.copyfile(os.path.join(directory, name), os.path.join(target, name))
+            path = os.path.join(directory, name)
+            # Only regular files are objects: dangling links, sockets and devices are
+            # skipped, as Argo's bucket drivers skip what is not a regular file.
+            if not _private(name) and os.path.isfile(path):
+                shutil.copyfile(path, os.path.join(target, name))
 
 
 def _install(temporary: str, target: str) -> None:
