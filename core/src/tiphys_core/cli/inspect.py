@@ -151,9 +151,36 @@ def delete_workflows(args: argparse.Namespace) -> int:
     from tiphys_core.paths import home
 
     def delete(store: Store, record: WorkflowRecord) -> int:
+        _collect_artifacts_on_deletion(store, record)
         store.delete(record.uid)
         shutil.rmtree(home() / "workflows" / record.uid, ignore_errors=True)
         print(f"Workflow '{record.name}' deleted")
         return 0
 
     return for_each_workflow(args.names, delete)
+
+
+def _collect_artifacts_on_deletion(store: Store, record: WorkflowRecord) -> None:
+    """Artifacts whose ``artifactGC`` strategy is ``OnWorkflowDeletion`` go with the workflow."""
+    from tiphys_core.artifacts import Secrets
+    from tiphys_core.controller.artifact_gc import ON_DELETION, artifacts_to_collect, collect
+    from tiphys_core.paths import home
+
+    spec = record.document.get("spec") or {}
+    chosen = artifacts_to_collect(spec, store.nodes(record.uid).values(), ON_DELETION)
+    if not chosen:
+        return
+    from tiphys_core.artifacts.repositories import (
+        RepositoryError,
+        archive_location,
+        resolve_repository,
+    )
+    from tiphys_core.plugins import Hooks, make_plugin_manager
+
+    try:
+        location = archive_location(resolve_repository(spec).repository)
+    except RepositoryError:
+        location = None  # key-only artifacts then cannot be found; the others still go
+    drivers = Hooks(make_plugin_manager()).artifact_drivers()
+    for problem in collect(chosen, drivers, Secrets(home() / "secrets"), location):
+        print(f"tiphys: artifact garbage collection: {problem}", file=sys.stderr)

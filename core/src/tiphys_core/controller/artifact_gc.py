@@ -10,7 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from tiphys_core.artifacts import Artifact, ArtifactError, Secrets, driver_name
+from tiphys_core.artifacts import (
+    Artifact,
+    ArtifactError,
+    ArtifactNotFoundError,
+    Secrets,
+    driver_name,
+    relocate,
+)
 from tiphys_core.engine.nodes import Node
 from tiphys_core.registry import Registry
 
@@ -33,17 +40,26 @@ def artifacts_to_collect(
 
 
 def collect(
-    artifacts: Iterable[Mapping[str, Any]], drivers: Registry[Any], secrets: Secrets
+    artifacts: Iterable[Mapping[str, Any]],
+    drivers: Registry[Any],
+    secrets: Secrets,
+    archive_location: Mapping[str, Any] | None,
 ) -> list[str]:
-    """Delete each artifact through its driver; the problems, one line each (none: all gone)."""
+    """Delete each artifact through its driver; the problems, one line each (none: all gone).
+
+    :param archive_location: the workflow's repository, completing key-only artifacts.
+    """
     problems = []
-    for artifact in artifacts:
-        name = driver_name(artifact) or ""
+    for saved in artifacts:
         try:
+            artifact = relocate(saved, archive_location)
+            name = driver_name(artifact) or ""
             driver = drivers.get(name)
             if driver is None:
                 raise ArtifactError(f"no artifact driver for {name!r} is installed")
             driver.delete(Artifact(artifact, secrets))
+        except ArtifactNotFoundError:
+            continue  # already gone: deleting is idempotent, as Argo's drivers make it
         except Exception as exc:  # a driver's fault must not stop the others' deletion
-            problems.append(f"artifact {artifact.get('name')!r}: {exc}")
+            problems.append(f"artifact {saved.get('name')!r}: {exc}")
     return problems

@@ -212,7 +212,8 @@ class Controller:
         chosen = artifacts_to_collect(engine.spec, engine.nodes.values(), strategy)
         if chosen and self.hooks is not None:
             secrets = Secrets(self.home / "secrets")
-            for problem in collect(chosen, self.hooks.artifact_drivers(), secrets):
+            drivers = self.hooks.artifact_drivers()
+            for problem in collect(chosen, drivers, secrets, engine.archive_location):
                 print(f"tiphys: artifact garbage collection: {problem}", file=sys.stderr)
 
     def _lookup_template(self, name: str, cluster: bool) -> Mapping[str, Any] | None:
