@@ -31,6 +31,7 @@ from tiphys_core.engine.interventions import Interventions
 from tiphys_core.engine.joined import joined_spec, positive_int
 from tiphys_core.engine.lifecycle import Watch, evaluate_watches, watches_for
 from tiphys_core.engine.nodes import DAG, POD, RETRY, STEPS, SUSPEND, Node, fnv32a, node_id
+from tiphys_core.engine.results import result_references
 from tiphys_core.engine.templates import TemplateError, TemplateResolver, bind_inputs
 from tiphys_core.engine.values import workflow_globals
 from tiphys_core.spec.template_types import LEAF_TYPES, template_type
@@ -83,7 +84,7 @@ class Engine(Interventions):
         self.global_outputs: dict[str, str] = {}
         self.phase = PENDING
         self.message = ""
-        self.capture_result = "outputs.result" in json.dumps(self.spec)
+        self.results_referenced = result_references(self.spec)
         self._actions: list[Action] = []
         self._changed: dict[str, Node] = {}
         self._notify: deque[Node] = deque()
@@ -218,7 +219,7 @@ class Engine(Interventions):
         kind = template_type(template)
         if kind in LEAF_TYPES:
             node.type = POD
-            self._launch(node, template, extra)
+            self._launch(node, template, extra, holder.get("name"))
         elif kind == "steps":
             from tiphys_core.engine.steps import StepsFrame
 
@@ -340,7 +341,9 @@ class Engine(Interventions):
         if start is not None:
             start()
 
-    def _launch(self, node: Node, template: dict[str, Any], extra: Mapping[str, str]) -> None:
+    def _launch(
+        self, node: Node, template: dict[str, Any], extra: Mapping[str, str], step_name: Any
+    ) -> None:
         node.phase = RUNNING
         self.touch(node)
         from tiphys_core.engine.retry import parse_duration
@@ -353,7 +356,8 @@ class Engine(Interventions):
         limits = [limit for limit in limits if limit > 0]
         deadline = started + min(limits) if limits else None
         attempt = int(extra.get("retries", "0") or 0)
-        launch = Launch(node.id, node.name, template, attempt, self.capture_result, deadline)
+        capture = self.results_referenced.wanted(step_name)
+        launch = Launch(node.id, node.name, template, attempt, capture, deadline)
         if self.shutdown_strategy and not self._exit_node_id:  # exit handlers still run on Stop
             self.complete(
                 node, FAILED, f"workflow shutdown with strategy: {self.shutdown_strategy}"
