@@ -157,6 +157,8 @@ def sshd(root: Path, directory: Path, secrets_root: Path) -> Iterator[GitHost]:
 
 def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
     """A certificate for 127.0.0.1 and its key, made with openssl."""
+    if shutil.which("openssl") is None:
+        raise ServerUnavailable("openssl is not installed (Debian package openssl)")
     certificate, key = directory / "cert.pem", directory / "key.pem"
     subprocess.run(
         [
