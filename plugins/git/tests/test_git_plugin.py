@@ -12,6 +12,7 @@ import tiphys_git.plugin
 from tiphys_core.artifacts import Artifact, ArtifactError, Secrets, UnsupportedVerbError
 from tiphys_core.plugins import Hooks, make_plugin_manager
 from tiphys_git import GitDriver, read_location
+from tiphys_git.environment import ssh_command
 
 
 def test_importing_the_plugin_does_not_import_gitpython() -> None:
@@ -124,3 +125,21 @@ def test_credentials_never_show_in_a_repr(tmp_path: Path) -> None:
     shown = repr(read_location(artifact))
     assert "hunter2-secret" not in shown
     assert "KEY-MATERIAL" not in shown
+
+
+@pytest.mark.parametrize(
+    ("repo", "user_option"),
+    [
+        ("ssh://host.invalid/srv/repo.git", True),
+        ("host.invalid:repo.git", True),
+        ("ssh://deploy@host.invalid/srv/repo.git", False),
+        ("git@host.invalid:org/repo.git", False),
+    ],
+)
+def test_with_a_key_ssh_logs_in_as_git_unless_the_url_names_a_user(
+    repo: str, user_option: bool
+) -> None:
+    command = ssh_command(read_location(location(repo=repo)), Path("/keys/id"))
+    assert ("User=git" in command) is user_option
+    assert "-i /keys/id" in command
+    assert "BatchMode=yes" in command

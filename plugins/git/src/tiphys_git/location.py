@@ -60,14 +60,6 @@ class GitLocation:
         match = _SSH_USER.match(self.repo)
         return match.group(2) if match else None
 
-    @property
-    def uses_ssh(self) -> bool:
-        """Whether git reaches the repo over ssh (``ssh://`` or scp-like ``host:path``)."""
-        if "://" in self.repo:
-            return self.repo.startswith(("ssh://", "git+ssh://", "ssh+git://"))
-        head = self.repo.split("/", 1)[0]
-        return ":" in head
-
     def error(self, problem: str, *, not_found: bool = False) -> ArtifactError:
         """An error naming this artifact and saying ``problem``."""
         kind = ArtifactNotFoundError if not_found else ArtifactError
