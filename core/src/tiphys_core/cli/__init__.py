@@ -1,4 +1,8 @@
-"""The ``tiphys`` command line: Argo's verbs and flags where Argo has them."""
+"""The ``tiphys`` command line: Argo's verbs and flags where Argo has them.
+
+Only the module of the command given is imported (``tiphys run`` must start quickly; see
+:mod:`tiphys_core.client`); ``tiphys --help`` and unknown commands import them all.
+"""
 
 from __future__ import annotations
 
@@ -6,47 +10,97 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from tiphys_core import __version__
 
 __all__ = ["main"]
 
-# Each command module exposes ``add_parser(subparsers)`` that sets ``handler``.
-COMMAND_MODULES = (
-    "tiphys_core.cli.run",
-    "tiphys_core.cli.inspect",
-    "tiphys_core.cli.control",
-    "tiphys_core.cli.again",
-    "tiphys_core.cli.templates",
-    "tiphys_core.cli.lint",
-    "tiphys_core.cli.plugins",
-)
+# Each command module exposes ``add_parser(subparsers)`` that sets ``handler`` for the
+# commands it defines, listed here so one command imports only its own module.
+COMMANDS = {
+    "tiphys_core.cli.run": ("run", "submit", "wait", "controller"),
+    "tiphys_core.cli.inspect": ("list", "get", "logs", "watch", "delete"),
+    "tiphys_core.cli.control": ("suspend", "resume", "stop", "terminate", "node"),
+    "tiphys_core.cli.again": ("retry", "resubmit"),
+    "tiphys_core.cli.templates": ("template", "cluster-template"),
+    "tiphys_core.cli.lint": ("lint",),
+    "tiphys_core.cli.plugins": ("plugins",),
+}
+COMMAND_MODULES = tuple(COMMANDS)
 
 
-def build_parser() -> argparse.ArgumentParser:
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help formatter, without ``shutil`` (argparse makes one per added argument,
+    and ``shutil`` imports the compression modules: milliseconds on every ``tiphys run``)."""
+
+    def __init__(
+        self,
+        prog: str,
+        indent_increment: int = 2,
+        max_help_position: int = 24,
+        width: int | None = None,
+    ) -> None:
+        if width is None:
+            width = _terminal_columns() - 2
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
+def _terminal_columns() -> int:
+    """As ``shutil.get_terminal_size().columns``: ``$COLUMNS``, the terminal's width, else 80."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):
+        return 80
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser (and, through ``add_subparsers``, each command's) using :class:`_Formatter`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; given ``argv``, only the named command's module is loaded."""
     import importlib
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="tiphys",
         description="Run Argo Workflows documents unchanged, locally or on Kubernetes.",
     )
     parser.add_argument("--version", action="version", version=f"tiphys {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module_name in COMMAND_MODULES:
+    for module_name in _modules_for(argv):
         importlib.import_module(module_name).add_parser(subparsers)
     return parser
 
 
+def _modules_for(argv: Sequence[str] | None) -> tuple[str, ...]:
+    if argv is not None:
+        command = next((arg for arg in argv if not arg.startswith("-")), None)
+        for module_name, commands in COMMANDS.items():
+            if command in commands:
+                return (module_name,)
+    return COMMAND_MODULES
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(arguments)
+    args = parser.parse_args(arguments)
     handler = getattr(args, "handler", None)
     if handler is None:
-        parser.print_help(sys.stderr)
+        build_parser().print_help(sys.stderr)
         return 2
-    from tiphys_core.controller.loop import tune_garbage_collector
+    if not getattr(args, "light", False):  # light commands tune it when they run workflows
+        from tiphys_core.controller.loop import tune_garbage_collector
 
-    tune_garbage_collector()
+        tune_garbage_collector()
     try:
         return int(handler(args))
     except KeyboardInterrupt:

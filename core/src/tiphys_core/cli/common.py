@@ -6,14 +6,16 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tiphys_core.paths import home
-from tiphys_core.store import Store, WorkflowRecord
+if TYPE_CHECKING:  # the light paths (``tiphys run`` handing off) import this module too
+    from tiphys_core.store import Store, WorkflowRecord
 
 
 def open_store() -> Store:
+    from tiphys_core.paths import home
+    from tiphys_core.store import Store
+
     return Store(home() / "tiphys.db")
 
 
@@ -40,14 +42,23 @@ def fail(message: str, code: int = 1) -> int:
     return code
 
 
-def parse_parameters(pairs: list[str], parameter_file: str | None) -> list[tuple[str, str]]:
-    """``-p name=value`` flags and a ``--parameter-file`` (YAML or JSON mapping), in that order of precedence."""
+def read_text(path: str) -> str:
+    with open(path, encoding="utf-8") as file:
+        return file.read()
+
+
+def parse_parameters(
+    pairs: list[str], parameter_file: str | None, read: Callable[[str], str] = read_text
+) -> list[tuple[str, str]]:
+    """``-p name=value`` flags and a ``--parameter-file`` (YAML or JSON mapping), in that order
+    of precedence; ``read`` reads the file (a standing controller gets its text from the client).
+    """
     result: list[tuple[str, str]] = []
     if parameter_file:
         import yaml
 
         try:
-            loaded = yaml.safe_load(Path(parameter_file).read_text(encoding="utf-8")) or {}
+            loaded = yaml.safe_load(read(parameter_file)) or {}
         except (OSError, yaml.YAMLError) as err:
             raise ValueError(f"cannot read parameter file {parameter_file}: {err}") from None
         if not isinstance(loaded, dict):

@@ -1,19 +1,26 @@
-"""``tiphys run`` and ``tiphys submit``: start workflows on the embedded controller."""
+"""``tiphys run``, ``submit``, ``wait`` and ``controller``.
+
+``run`` and ``submit`` hand the workflow to the standing controller (``run`` starts one
+in the background when none answers) and print what it sends back; ``--embedded`` (or a
+controller that cannot start) runs it on a controller inside this process instead, as
+before. Output and exit status are the same either way. This module is imported by every
+``tiphys run``: anything heavy is imported where the embedded path needs it.
+"""
 
 from __future__ import annotations
 
 import argparse
-import queue
 import sys
 from typing import Any
 
-from tiphys_core.cli.common import fail, for_each_workflow, open_store, parse_parameters
-from tiphys_core.cli.display import LiveView, summary
+_UNFINISHED = ("Pending", "Running")
+# How long an embedded controller that finds the directory taken waits for its owner's socket.
+_OWNER_PATIENCE_SECONDS = 5.0
 
 
 def add_parser(subparsers: Any) -> None:
     for command, helptext in (
-        ("run", "submit a workflow and follow it to the end (embedded controller)"),
+        ("run", "submit a workflow and follow it to the end"),
         ("submit", "submit a workflow (add --watch or --wait to follow it)"),
     ):
         parser = subparsers.add_parser(command, help=helptext, description=helptext)
@@ -29,12 +36,17 @@ def add_parser(subparsers: Any) -> None:
             "-o", "--output", choices=("name", "json", "yaml", "wide"), default=None
         )
         parser.add_argument("--no-color", action="store_true")
+        parser.add_argument(
+            "--embedded",
+            action="store_true",
+            help="run on a controller inside this process, not on the standing controller",
+        )
         if command == "submit":
             parser.add_argument(
                 "-w", "--wait", action="store_true", help="wait for the workflow to finish"
             )
             parser.add_argument("--watch", action="store_true", help="follow the workflow live")
-        parser.set_defaults(handler=run if command == "run" else submit)
+        parser.set_defaults(handler=run if command == "run" else submit, light=True)
     add_wait_parsers(subparsers)
 
 
@@ -45,30 +57,22 @@ def add_wait_parsers(subparsers: Any) -> None:
     )
     wait.add_argument("names", nargs="+", metavar="NAME")
     wait.add_argument("--no-color", action="store_true")
-    wait.set_defaults(handler=wait_workflows)
+    wait.set_defaults(handler=wait_workflows, light=True)
     controller = subparsers.add_parser(
-        "controller", help="run every unfinished workflow, then exit"
+        "controller",
+        help="run the standing controller in the foreground (`tiphys run` starts one itself)",
+        description="Run every unfinished workflow and serve `tiphys run`, `submit` and `wait` "
+        "over a socket in the state directory; exit after an idle period with no workflow "
+        "and no client (TIPHYS_CONTROLLER_IDLE seconds, default 600).",
     )
-    controller.set_defaults(handler=run_controller)
-
-
-def wait_workflows(args: argparse.Namespace) -> int:
-    def wait(store: Any, record: Any) -> int:
-        if record.phase in ("Pending", "Running"):
-            follow(store, record.uid, live=False, color=not args.no_color, quiet=True)
-            record = store.get(record.uid) or record
-        print(f"{record.name} {record.phase}" + (f" ({record.message})" if record.message else ""))
-        return 0 if record.phase == "Succeeded" else 1
-
-    return for_each_workflow(args.names, wait)
-
-
-def run_controller(args: argparse.Namespace) -> int:
-    store = open_store()
-    status = 0
-    for record in store.unfinished():
-        status = follow(store, record.uid, live=False, color=False) or status
-    return status
+    controller.add_argument(
+        "--idle", type=float, metavar="SECONDS", help="exit after this long with nothing to do"
+    )
+    asks = controller.add_mutually_exclusive_group()
+    asks.add_argument("--status", action="store_true", help="show the standing controller")
+    asks.add_argument("--stop", action="store_true", help="stop the standing controller")
+    controller.add_argument("--ready-fd", type=int, help=argparse.SUPPRESS)
+    controller.set_defaults(handler=run_controller, light=True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -77,80 +81,208 @@ def run(args: argparse.Namespace) -> int:
 
 
 def submit(args: argparse.Namespace) -> int:
-    from tiphys_core.controller import SubmitOptions, prepare_submission
-    from tiphys_core.controller.submit import SubmitError
-    from tiphys_core.spec.loader import load_paths
-    from tiphys_core.store import WorkflowRecord
-    from tiphys_core.validate import lint_documents
+    sources = None
+    if not args.embedded:
+        from tiphys_core import client
 
-    loaded = load_paths([args.file])
-    store = open_store()
-    report = lint_documents(loaded.documents, catalog=_catalog(store))
-    problems = [*loaded.diagnostics, *report.diagnostics]
-    for diagnostic in problems:
-        if diagnostic.is_error:
-            print(diagnostic, file=sys.stderr)
-    if any(d.is_error for d in problems) or not loaded.documents:
-        return fail(
-            "not submitted: fix the errors above" if problems else f"no documents in {args.file}"
-        )
-    runnable = []
-    for document in loaded.documents:
-        if document.kind in ("WorkflowTemplate", "ClusterWorkflowTemplate"):
-            store.put_template(document.kind, document.name, document.data)
-        if document.kind == "Workflow":
-            runnable.append(document)
-    if not runnable:
-        runnable = [d for d in loaded.documents if d.kind == "WorkflowTemplate"][:1]
-    if not runnable:
-        return fail(f"{args.file} has no Workflow to submit")
+        request = client.submit_request(args, *_show(args, args.watch))
+        code = client.submit(request, start=args.watch or args.wait)
+        if code is not None:
+            return code
+        sources = request["sources"]  # stdin was read already
+    return submit_embedded(args, sources)
+
+
+def submit_embedded(args: argparse.Namespace, sources: list[dict[str, Any]] | None = None) -> int:
+    """Submit on this process's own controller (and run the workflow here if asked to)."""
+    from tiphys_core.cli.common import fail, open_store
+    from tiphys_core.cli.submission import SubmitFlags, load_sources, prepare_workflow
+    from tiphys_core.controller import tune_garbage_collector
+    from tiphys_core.server.lock import LockBusyError, StoreLock
+    from tiphys_core.server.protocol import state_dir
+    from tiphys_core.spec.loader import load_paths
+
+    tune_garbage_collector()
+    following = args.watch or args.wait
+    lock = StoreLock(state_dir())
+    if following:
+        try:
+            lock.acquire(exclusive=False)
+        except LockBusyError as err:
+            return (
+                _hand_to_owner(args, err, sources)
+                if not args.embedded
+                else fail(f"{err}; run without --embedded to hand the workflow to it")
+            )
     try:
-        options = SubmitOptions(
-            parameters=parse_parameters(args.parameter, args.parameter_file),
+        loaded = load_sources(sources) if sources is not None else load_paths([args.file])
+        store = open_store()
+        flags = SubmitFlags(
+            file=args.file, parameters=args.parameter, parameter_file=args.parameter_file,
             entrypoint=args.entrypoint, generate_name=args.generate_name, name=args.name,
         )  # fmt: skip
-        name, uid, workflow = prepare_submission(runnable[0].data, options, store.name_taken)
-    except (SubmitError, ValueError) as err:
-        return fail(str(err))
-    import time
+        prepared = prepare_workflow(loaded, flags, store, sys.stderr)
+        if isinstance(prepared, int):
+            return prepared
+        store.create(prepared)
+        name = prepared.name
+        if args.output == "name":
+            print(name)
+        if not following:
+            if args.output != "name":
+                print(
+                    f"Name: {name}\nStatus: Pending (run `tiphys controller` or `tiphys wait {name}`)"
+                )
+            return 0
+        return drive(
+            store,
+            prepared.uid,
+            live=args.watch and args.output not in ("name", "json", "yaml"),
+            color=not args.no_color,
+        )
+    finally:
+        lock.release()
 
-    record = WorkflowRecord(
-        uid=uid,
-        name=name,
-        namespace=workflow["metadata"]["namespace"],
-        phase="Pending",
-        created=time.time(),
-        document=workflow,
-    )
-    store.create(record)
-    if args.output == "name":
-        print(name)
-    if not (args.watch or args.wait):
-        if args.output != "name":
+
+def _hand_to_owner(
+    args: argparse.Namespace, busy: Exception, sources: list[dict[str, Any]] | None
+) -> int:
+    """The directory's standing controller came up meanwhile: submit there after all."""
+    from tiphys_core import client
+    from tiphys_core.cli.common import fail
+
+    request = client.submit_request(args, *_show(args, args.watch))
+    if sources is not None:
+        request["sources"] = sources
+    code = client.submit(request, start=True, patience=_OWNER_PATIENCE_SECONDS)
+    return code if code is not None else fail(f"{busy}, but it does not answer on its socket")
+
+
+def _show(args: argparse.Namespace, watch: bool) -> tuple[bool, bool]:
+    """``(live, color)`` as the embedded view decides them: only on a terminal."""
+    tty = sys.stdout.isatty()
+    live = bool(watch) and args.output not in ("name", "json", "yaml") and tty
+    return live, tty and not args.no_color
+
+
+def wait_workflows(args: argparse.Namespace) -> int:
+    from tiphys_core import client
+
+    names = list(args.names)
+    status = 0
+    while names:
+        outcome = client.follow(names[0], live=False, color=False, quiet=True)
+        if outcome is None:  # no standing controller: drive them here
+            break
+        names.pop(0)
+        if outcome.end is not None:
+            end = outcome.end
             print(
-                f"Name: {name}\nStatus: Pending (run `tiphys controller` or `tiphys wait {name}`)"
+                f"{end['name']} {end['phase']}" + (f" ({end['message']})" if end["message"] else "")
             )
+        status = max(status, outcome.code)
+    if names:
+        status = max(status, _wait_embedded(names, not args.no_color))
+    return status
+
+
+def _wait_embedded(names: list[str], color: bool) -> int:
+    from tiphys_core.cli.common import for_each_workflow
+    from tiphys_core.controller import tune_garbage_collector
+
+    tune_garbage_collector()
+
+    def wait(store: Any, record: Any) -> int:
+        if record.phase in _UNFINISHED:
+            follow_embedded(store, record.uid, live=False, color=color, quiet=True)
+            record = store.get(record.uid) or record
+        print(f"{record.name} {record.phase}" + (f" ({record.message})" if record.message else ""))
+        return 0 if record.phase == "Succeeded" else 1
+
+    return for_each_workflow(names, wait)
+
+
+def run_controller(args: argparse.Namespace) -> int:
+    from tiphys_core import client
+    from tiphys_core.server.protocol import LOG_NAME, idle_seconds, state_dir
+
+    if args.status:
+        status = client.ping()
+        if status is None:
+            print(f"no standing controller answers for {state_dir()}")
+            return 1
+        print(
+            f"controller pid {status['pid']} serving {status['directory']} "
+            f"({status['workflows']} workflow(s) running; exits after {status['idle']:g} s idle)\n"
+            f"log: {status['log']}"
+        )
         return 0
-    return follow(
-        store,
-        uid,
-        live=args.watch and args.output not in ("name", "json", "yaml"),
-        color=not args.no_color,
-    )
+    if args.stop:
+        if not client.stop():
+            print(f"no standing controller runs for {state_dir()}")
+        return 0
+    from tiphys_core.server.serve import serve
+
+    if args.ready_fd is None:
+        print(f"logging here; a background controller logs to {state_dir()}/{LOG_NAME}")
+    return serve(args.idle if args.idle is not None else idle_seconds(), args.ready_fd)
 
 
 def follow(store: Any, uid: str, live: bool, color: bool, quiet: bool = False) -> int:
-    """Run the workflow on an embedded controller and show it; exit 0 only if it succeeded."""
+    """Show the workflow to its end (on the standing controller, else on one embedded here,
+    which runs it); exit 0 only if it succeeded."""
+    from tiphys_core import client
+
+    tty = sys.stdout.isatty()
+    outcome = client.follow(uid, live=live and tty, color=color and tty, quiet=quiet)
+    if outcome is not None:
+        return outcome.code
+    return follow_embedded(store, uid, live, color, quiet)
+
+
+def follow_embedded(store: Any, uid: str, live: bool, color: bool, quiet: bool = False) -> int:
+    """Run the workflow on a controller embedded here, holding the directory's shared lock."""
+    from tiphys_core import client
+    from tiphys_core.cli.common import fail
+    from tiphys_core.server.lock import LockBusyError, StoreLock
+    from tiphys_core.server.protocol import state_dir
+
+    tty = sys.stdout.isatty()
+    lock = StoreLock(state_dir())
+    busy: LockBusyError | None = None
+    for _ in range(3):
+        try:
+            lock.acquire(exclusive=False)
+        except LockBusyError as err:  # a standing controller took the directory: follow there
+            busy = err
+            outcome = client.follow(
+                uid, live=live and tty, color=color and tty, quiet=quiet,
+                patience=_OWNER_PATIENCE_SECONDS,
+            )  # fmt: skip
+            if outcome is not None:
+                return outcome.code
+            continue  # it exited meanwhile: drive the workflow here after all
+        try:
+            return drive(store, uid, live, color, quiet)
+        finally:
+            lock.release()
+    return fail(f"{busy}, but it does not answer on its socket")
+
+
+def drive(store: Any, uid: str, live: bool, color: bool, quiet: bool = False) -> int:
+    """Run the workflow on a controller in this process and show it (the caller holds the lock)."""
+    import queue
+
+    from tiphys_core.cli.display import LiveView, summary
     from tiphys_core.controller import Controller
     from tiphys_core.launch import LocalLauncher
     from tiphys_core.paths import home
+    from tiphys_core.plugins import Hooks, make_plugin_manager
     from tiphys_core.wire import NodeResult
 
     results: queue.Queue[NodeResult] = queue.Queue()
     launcher = LocalLauncher(results)
     view = LiveView(live=None if live else False, color=None if color else False)
-    from tiphys_core.plugins import Hooks, make_plugin_manager
-
     controller = Controller(home(), store, launcher, results, Hooks(make_plugin_manager()))
     record = store.get(uid)
 
@@ -171,15 +303,3 @@ def follow(store: Any, uid: str, live: bool, color: bool, quiet: bool = False) -
     else:
         print(summary(record, nodes, color=False))
     return 0 if record.phase == "Succeeded" else 1
-
-
-def _catalog(store: Any) -> Any:
-    from tiphys_core.validate.context import Catalog
-
-    catalog = Catalog()
-    for kind in ("WorkflowTemplate", "ClusterWorkflowTemplate"):
-        for name in store.list_templates(kind):
-            document = store.get_template(kind, name)
-            if document:
-                catalog.add(document)
-    return catalog
