@@ -81,6 +81,8 @@ class NodeResult:
     :param outputs: Argo-shaped: ``{"parameters": [{"name", "value"}], "artifacts": [...],
         "result": str, "exitCode": str}``, each key present only when produced.
     :param started_at: / :param finished_at: seconds since the epoch.
+    :param containers: for a ``containerSet``, how each container ended:
+        ``{"name", "phase", "message", "startedAt", "finishedAt", "exitCode"}``.
     """
 
     node_id: str
@@ -89,6 +91,7 @@ class NodeResult:
     outputs: dict[str, Any] = field(default_factory=dict)
     started_at: float = 0.0
     finished_at: float = 0.0
+    containers: list[dict[str, Any]] = field(default_factory=list)
     version: int = WIRE_VERSION
 
     def to_json(self) -> str:

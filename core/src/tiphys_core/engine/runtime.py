@@ -26,6 +26,7 @@ from tiphys_core.engine.artifacts import (
     path_values,
     with_archive_location,
 )
+from tiphys_core.engine.containers import add_container_nodes, finish_container_nodes
 from tiphys_core.engine.gates import LaunchGate
 from tiphys_core.engine.interventions import Interventions
 from tiphys_core.engine.joined import joined_spec, positive_int
@@ -99,6 +100,7 @@ class Engine(Interventions):
         self._children: dict[str, set[str]] = {}
         self.watches: list[Watch] = []  # lifecycle hooks waiting for their expression
         self.archive_location = archive_location
+        self._containers: dict[str, list[str]] = {}  # containerSet pod -> its container nodes
 
     # -- events -------------------------------------------------------------------------
 
@@ -126,9 +128,12 @@ class Engine(Interventions):
             return  # a duplicate or late report: results are idempotent
         node.started_at = result.started_at or node.started_at
         outputs = dict(result.outputs)
+        containers = self._containers.pop(node.id, None)  # ended as reported, below
         self.complete(
             node, result.phase, result.message, outputs or None, result.finished_at or None
         )
+        if containers:
+            finish_container_nodes(self, node, containers, result.containers)
         self._pump()
 
     def timer_fired(self, node_id_: str) -> None:
@@ -219,6 +224,8 @@ class Engine(Interventions):
         kind = template_type(template)
         if kind in LEAF_TYPES:
             node.type = POD
+            if kind == "containerSet":
+                self._containers[nid] = add_container_nodes(self, node, template)
             self._launch(node, template, extra, holder.get("name"))
         elif kind == "steps":
             from tiphys_core.engine.steps import StepsFrame
@@ -260,6 +267,9 @@ class Engine(Interventions):
         if node.started_at is None:
             node.started_at = node.finished_at
         self.frames.pop(node.id, None)
+        containers = self._containers.pop(node.id, None)
+        if containers:  # the pod ended without a report (stopped, deadline)
+            finish_container_nodes(self, node, containers, ())
         if node.id in self._launched:
             self._launched.discard(node.id)
             self.gate.finished(node, self.request)

@@ -21,7 +21,7 @@ import queue
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from tiphys_core.wire import ERROR, FAILED, SUCCEEDED, NodeResult
@@ -68,6 +68,8 @@ class _Ended:
 
     outcome: ProcessOutcome | None
     problem: str = ""
+    started_at: float = 0.0
+    finished_at: float = 0.0
 
     @property
     def succeeded(self) -> bool:
@@ -215,11 +217,12 @@ def _start(
     finished: queue.Queue[tuple[str, _Ended]],
 ) -> None:
     def work() -> None:
+        began = time.time()
         try:
             how = _run_container(node, control, run, retry)
         except Exception as exc:  # a bug must end this container, not hang the node
             how = _Ended(None, f"executor error running container {name}: {exc!r}")
-        finished.put((name, how))
+        finished.put((name, replace(how, started_at=began, finished_at=time.time())))
 
     # A fresh thread per container: it may be left in a private view, and then ends.
     threading.Thread(target=work, name=f"tiphys-container-{name}", daemon=True).start()
@@ -263,7 +266,29 @@ def _set_result(
         phase, message = _first_failure(ended)
         if phase == SUCCEEDED and errors:
             phase, message = ERROR, "; ".join(errors)
-    return NodeResult(request.node_id, phase, message, outputs, started_at=started_at)
+    result = NodeResult(request.node_id, phase, message, outputs, started_at=started_at)
+    result.containers = [_container_report(name, how) for name, how in ended.items()]
+    return result
+
+
+def _container_report(name: str, how: _Ended) -> dict[str, Any]:
+    """One container's end, for its ``Container`` node (Argo's ``<node>.<container>``)."""
+    outcome = how.outcome
+    report: dict[str, Any] = {"name": name, "startedAt": how.started_at}
+    report["finishedAt"] = how.finished_at
+    if how.problem or outcome is None:
+        report.update(phase=ERROR, message=how.problem)
+    elif outcome.deadline_exceeded:
+        report.update(phase=FAILED, message=DEADLINE_MESSAGE)
+    elif outcome.cancelled or outcome.exit_code is None:
+        report.update(phase=ERROR, message="container stopped")
+    elif outcome.exit_code != 0:
+        report.update(phase=FAILED, message=f"Error (exit code {outcome.exit_code})")
+    else:
+        report.update(phase=SUCCEEDED, message="")
+    if outcome is not None and outcome.exit_code is not None:
+        report["exitCode"] = str(outcome.exit_code)
+    return report
 
 
 def _first_failure(ended: Mapping[str, _Ended]) -> tuple[str, str]:
