@@ -12,8 +12,10 @@ binary), an empty directory and some symlinks. Then, best of ``--runs``:
 - ``unpack()`` of a gzipped tarball against ``tar xzf`` of the same file, each into a
   fresh directory.
 
-It prints each time, the throughput and the ratio tar's time / ours (1.0: as fast as tar).
-The target is 0.8 for archiving: ours at most 1.25 times tar's time.
+It prints the best wall time, throughput and CPU time (all threads and child processes)
+of each, and the ratios tar's / ours (1.0: as fast as tar). The target is 0.8 for the wall
+time of archiving: ours at most 1.25 times tar's. On a busy machine the CPU ratio is the
+steadier figure; ``TIPHYS_BENCH_DIR=/dev/shm`` takes the disk out of the unpack figures.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import argparse
 import gc
 import os
 import random
+import resource
 import shutil
 import subprocess
 import sys
@@ -91,16 +94,29 @@ def build_tree(root: Path, mib: int, seed: int = 7) -> tuple[int, int]:
     return files, written
 
 
-def timed(runs: int, setup: Callable[[], None], work: Callable[[], object]) -> float:
-    """The shortest of ``runs`` timings of ``work``, each after an untimed ``setup``."""
-    best = float("inf")
+def timed(runs: int, setup: Callable[[], None], work: Callable[[], object]) -> tuple[float, float]:
+    """The shortest wall time and the shortest CPU time of ``runs`` runs of ``work``.
+
+    Each run follows an untimed ``setup``. CPU time counts every thread of this process
+    and the child processes it waited for (tar and the gzip tar starts), so it compares
+    the work done even when other processes share the cores.
+    """
+    best_wall = best_cpu = float("inf")
     for _ in range(runs):
         setup()
         gc.collect()
+        cpu = _cpu_seconds()
         start = time.perf_counter()
         work()
-        best = min(best, time.perf_counter() - start)
-    return best
+        best_wall = min(best_wall, time.perf_counter() - start)
+        best_cpu = min(best_cpu, _cpu_seconds() - cpu)
+    return best_wall, best_cpu
+
+
+def _cpu_seconds() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def _remove(*paths: Path) -> Callable[[], None]:
@@ -114,8 +130,14 @@ def _remove(*paths: Path) -> Callable[[], None]:
     return setup
 
 
-def _row(label: str, seconds: float, size: int) -> None:
-    print(f"  {label:<36} {seconds:7.2f} s  {size / seconds / (1 << 20):7.1f} MiB/s")
+def _row(label: str, seconds: tuple[float, float], size: int) -> None:
+    wall, cpu = seconds
+    print(f"  {label:<20} {wall:7.2f} s {size / wall / (1 << 20):7.1f} MiB/s   cpu {cpu:7.2f} s")
+
+
+def _ratio(label: str, tar: tuple[float, float], ours: tuple[float, float]) -> float:
+    print(f"  {label}: wall {tar[0] / ours[0]:.2f}, cpu {tar[1] / ours[1]:.2f}")
+    return tar[0] / ours[0]
 
 
 def main() -> int:
@@ -152,12 +174,11 @@ def main() -> int:
         )
         _row("tiphys archive()", ours, size)
         _row("tar czf", tar, size)
-        archived_ratio = tar / ours
         print(
             f"  sizes: ours {ours_tgz.stat().st_size / (1 << 20):.1f} MiB, "
             f"tar's {tar_tgz.stat().st_size / (1 << 20):.1f} MiB"
         )
-        print(f"  ratio tar/ours: {archived_ratio:.2f} (target >= {TARGET})")
+        archived_ratio = _ratio(f"ratio tar/ours (target >= {TARGET})", tar, ours)
 
         print("unpack (the same gzipped tarball):")
         ours_dest = scratch / "unpacked" / "artifact"
@@ -182,7 +203,7 @@ def main() -> int:
         )
         _row("tiphys unpack()", unpacked, size)
         _row("tar xzf", untarred, size)
-        print(f"  ratio tar/ours: {untarred / unpacked:.2f}")
+        _ratio("ratio tar/ours", untarred, unpacked)
         compare = subprocess.run(
             ["diff", "-r", "--no-dereference", str(source), str(ours_dest)],
             capture_output=True,

@@ -236,6 +236,21 @@ def test_symlinked_source_directory_is_archived_as_the_directory(tmp_path: Path)
     assert snapshot(destination) == snapshot(tmp_path / "real")
 
 
+@pytest.mark.parametrize("strategy", [None, ZIP], ids=["tar", "zip"])
+def test_symlinked_source_file_is_archived_as_the_file_under_the_link_name(
+    tmp_path: Path, strategy: Mapping[str, Any] | None
+) -> None:
+    (tmp_path / "real.txt").write_text("contents")
+    (tmp_path / "alias.txt").symlink_to("real.txt")
+    _, local_path = archive(str(tmp_path / "alias.txt"), str(tmp_path / "out"), "art", strategy)
+    if strategy is None:
+        assert names_in_tgz(local_path) == ["alias.txt"]
+    destination = tmp_path / "art"
+    unpack(local_path, str(destination), strategy)
+    assert not destination.is_symlink()
+    assert destination.read_text() == "contents"
+
+
 def test_fifo_in_the_tree_is_skipped(tmp_path: Path) -> None:
     source = make_tree(tmp_path / "tree")
     os.mkfifo(source / "pipe")

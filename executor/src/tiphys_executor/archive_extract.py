@@ -18,6 +18,7 @@ says), and it does not see chains of links that only escape once the tree is com
 
 from __future__ import annotations
 
+import contextlib
 import os
 import posixpath
 import stat
@@ -80,7 +81,9 @@ class Extraction:
             # setuid, setgid and sticky bits are dropped, as Argo's extraction drops them.
             os.fchmod(fd, stat.S_IMODE(mode) & 0o777)
             if mtime is not None:
-                os.utime(fd, (mtime, mtime))
+                # A time the file system cannot hold is not worth refusing the artifact.
+                with contextlib.suppress(OverflowError, ValueError):
+                    os.utime(fd, (mtime, mtime))
         self._files.add(relative)
 
     def symlink(self, entry: str, link_target: str) -> None:
@@ -250,7 +253,7 @@ def extract_zip(archive_path: str, extraction: Extraction) -> None:
         with zipfile.ZipFile(archive_path) as archive:
             for info in archive.infolist():
                 _extract_zip_entry(archive, info, extraction)
-    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
         raise ArchiveError(
             f"artifact '{extraction.artifact}': not a valid zip file: {exc}"
         ) from None

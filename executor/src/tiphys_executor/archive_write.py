@@ -161,6 +161,8 @@ def walk(source: str, entry_name: str) -> Iterator[tuple[str, str, os.stat_resul
     tree are not. Sockets cannot be archived (as in Argo); FIFOs and devices are skipped,
     since Argo's unpacking drops them anyway and ours refuses them.
     """
+    if os.path.islink(source):
+        source = os.path.realpath(source)  # read through O_NOFOLLOW below, so resolve it here
     root_status = os.stat(source)
     if not (stat.S_ISREG(root_status.st_mode) or stat.S_ISDIR(root_status.st_mode)):
         raise ArchiveError(f"{source} is not a regular file or directory")
