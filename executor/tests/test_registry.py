@@ -19,7 +19,14 @@ class EchoHandler:
 
 
 def test_default_registry_has_the_builtin_types() -> None:
-    assert default_registry().names() == ["container", "containerSet", "script", "suspend"]
+    assert default_registry().names() == [
+        "container",
+        "containerSet",
+        "data",
+        "http",
+        "script",
+        "suspend",
+    ]
 
 
 def test_duplicate_type_names_are_errors() -> None:

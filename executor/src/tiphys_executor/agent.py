@@ -10,6 +10,11 @@ then ends ``Error`` with that message (default ``terminated``).
 At end of input (the controller closed the pipe or died) the agent terminates the nodes
 still running, records no result for them (so a recovering controller runs them
 again), and exits. Only each node's own command is spawned: no interpreter per node.
+
+At start the agent builds one plugin manager and takes from it the template handlers
+(the executor's own arrive through its entry point, like a third party's) and the
+artifact drivers every node sees as ``node.drivers``. ``http``, ``data`` and ``plugin``
+templates run inside the agent, with no process per node.
 """
 
 from __future__ import annotations
@@ -24,12 +29,13 @@ import time
 from collections.abc import Sequence
 from typing import IO, Any
 
+from tiphys_core.registry import Registry
 from tiphys_core.wire import ERROR, NodeRequest, NodeResult, WireVersionError
 
 from tiphys_executor.isolation import Isolation
 from tiphys_executor.node import NodeContext, run_node, write_result_file
 from tiphys_executor.process import NodeControl
-from tiphys_executor.registry import TemplateHandlerRegistry, default_registry
+from tiphys_executor.registry import PluginRegistries, registries_from_plugins
 
 CANCEL_MESSAGE = "terminated"
 _SHUTDOWN_JOIN_SECONDS = 30.0
@@ -39,6 +45,8 @@ _MAX_IDLE_THREADS = 16
 class Agent:
     """Dispatches requests from ``requests`` and reports results on ``results``.
 
+    :param registry: template handlers by type name.
+    :param drivers: artifact drivers by name, handed to every node (default: none).
     :param kill_grace: seconds between SIGTERM and SIGKILL when a node is stopped.
     """
 
@@ -47,14 +55,16 @@ class Agent:
         requests: IO[bytes],
         results: IO[bytes],
         errors: IO[str],
-        registry: TemplateHandlerRegistry,
+        registry: Registry[Any],
         isolation: Isolation,
         kill_grace: float = 10.0,
+        drivers: Registry[Any] | None = None,
     ) -> None:
         self._requests = requests
         self._results = results
         self._errors = errors
         self._registry = registry
+        self._drivers = drivers
         self._isolation = isolation
         self._kill_grace = kill_grace
         self._write_lock = threading.Lock()
@@ -151,6 +161,7 @@ class Agent:
             control=control,
             environment=self._environment,
             working_dir=self._working_dir,
+            drivers=self._drivers,
         )
         with self._lock:
             if request.node_id in self._running:
@@ -227,15 +238,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         enabled=not options.no_isolation, warn=lambda message: holder[0].say(message)
     )
     isolation.enter_user_namespace()  # while the agent has a single thread
+    pending: list[str] = []  # messages from before the agent exists to say them
+    registries: PluginRegistries = registries_from_plugins(pending.append)
     agent = Agent(
         sys.stdin.buffer,
         sys.stdout.buffer,
         sys.stderr,
-        default_registry(),
+        registries.template_handlers,
         isolation,
         kill_grace=options.kill_grace,
+        drivers=registries.artifact_drivers,
     )
     holder.append(agent)
+    for message in pending:
+        agent.say(message)
     agent.serve()
     return 0
 

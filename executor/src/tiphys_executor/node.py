@@ -10,46 +10,87 @@ import os
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
+from tiphys_core.registry import Registry
 from tiphys_core.wire import ERROR, NodeRequest, NodeResult
 
 from tiphys_executor.fsutil import ensure_existing_dir
 from tiphys_executor.isolation import Isolation
 from tiphys_executor.process import NodeControl
-from tiphys_executor.registry import TemplateHandler, TemplateHandlerRegistry, template_type
+from tiphys_executor.registry import (
+    TEMPLATE_TYPES,
+    TemplateHandler,
+    no_artifact_drivers,
+    plugin_template_types,
+    template_type,
+)
+
+if TYPE_CHECKING:
+    from tiphys_core.artifacts import Secrets
 
 RESULT_FILE = "result.json"
 LOG_FILE = "main.log"
 
 
-@dataclass
 class NodeContext:
     """What a template handler gets: the request and the agent's means to run it.
 
     :param environment: the host environment nodes inherit (the agent's, at start).
     :param working_dir: where a container without ``workingDir`` starts (the agent's
         directory at start; threads that spawned in a namespace are left in ``/``).
+    :param drivers: the artifact drivers by name (``.get(name)`` is None when none is
+        registered; ``.names()``), from the plugin manager.
+    :param secrets: where secret selectors are read; default ``$TIPHYS_HOME/secrets``,
+        made on first use (reading secrets imports the artifact API, which a plain
+        container node does not need).
     """
 
-    request: NodeRequest
-    isolation: Isolation
-    control: NodeControl = field(default_factory=NodeControl)
-    environment: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
-    working_dir: str = field(default_factory=os.getcwd)
+    def __init__(
+        self,
+        request: NodeRequest,
+        isolation: Isolation,
+        control: NodeControl | None = None,
+        environment: Mapping[str, str] | None = None,
+        working_dir: str | None = None,
+        drivers: Registry[Any] | None = None,
+        secrets: Secrets | None = None,
+    ) -> None:
+        self.request = request
+        self.isolation = isolation
+        self.control = control if control is not None else NodeControl()
+        self.environment = environment if environment is not None else dict(os.environ)
+        self.working_dir = working_dir if working_dir is not None else os.getcwd()
+        self.drivers = drivers if drivers is not None else no_artifact_drivers()
+        self._secrets = secrets
+
+    @property
+    def secrets(self) -> Secrets:
+        if self._secrets is None:
+            from tiphys_core.artifacts import Secrets
+
+            self._secrets = Secrets()
+        return self._secrets
+
+    @secrets.setter
+    def secrets(self, value: Secrets) -> None:
+        self._secrets = value
 
     @property
     def log_path(self) -> str:
         return os.path.join(self.request.node_dir, LOG_FILE)
 
+    def __repr__(self) -> str:
+        return f"NodeContext(node_id={self.request.node_id!r}, node_dir={self.request.node_dir!r})"
 
-def run_node(node: NodeContext, registry: TemplateHandlerRegistry) -> NodeResult:
+
+def run_node(node: NodeContext, registry: Registry[TemplateHandler]) -> NodeResult:
     """Run the node to its end; never raises for faults of the node or its handler."""
     request = node.request
     started_at = time.time()
     ensure_existing_dir(request.node_dir)
     type_name = template_type(request.template)
-    handler, problem = _pick_handler(type_name, registry)
+    handler, problem = _pick_handler(type_name, request.template, registry)
     if handler is None:
         result = NodeResult(request.node_id, ERROR, problem)
     else:
@@ -66,21 +107,48 @@ def run_node(node: NodeContext, registry: TemplateHandlerRegistry) -> NodeResult
 
 
 def _pick_handler(
-    type_name: str | None, registry: TemplateHandlerRegistry
+    type_name: str | None, template: Mapping[str, Any], registry: Registry[TemplateHandler]
 ) -> tuple[TemplateHandler | None, str]:
-    supported = ", ".join(registry.names())
     if type_name is None:
+        supported = ", ".join(registry.names())
         return None, f"template has no type: expected one of the fields {supported}"
-    try:
-        handler = registry.get(type_name)
-    except Exception as exc:  # a plugin that fails to import ends the node, not the agent
-        return None, f"the handler for template type {type_name!r} failed to load: {exc!r}"
-    if handler is None:
-        return None, (
+    if type_name == "plugin":
+        return _pick_plugin_handler(template.get("plugin"), registry)
+    handler, problem = _load(type_name, registry)
+    if handler is None and not problem:
+        supported = ", ".join(registry.names())
+        problem = (
             f"template type {type_name!r} is not supported by this executor "
             f"(supported: {supported})"
         )
-    return handler, ""
+    return handler, problem
+
+
+def _pick_plugin_handler(
+    body: Any, registry: Registry[TemplateHandler]
+) -> tuple[TemplateHandler | None, str]:
+    """``plugin: {<name>: {...}}`` (Argo's syntax for executor plugins) runs handler ``<name>``."""
+    installed = ", ".join(plugin_template_types(registry)) or "none"
+    if not isinstance(body, Mapping) or len(body) != 1:
+        return None, (
+            "plugin template must have exactly one field, the plugin's name "
+            f"(plugin: {{<name>: {{...}}}}); installed plugin template types: {installed}"
+        )
+    name = str(next(iter(body)))
+    handler, problem = (None, "") if name in TEMPLATE_TYPES else _load(name, registry)
+    if handler is None and not problem:
+        problem = (
+            f"plugin template type {name!r} is not installed "
+            f"(installed plugin template types: {installed})"
+        )
+    return handler, problem
+
+
+def _load(name: str, registry: Registry[TemplateHandler]) -> tuple[TemplateHandler | None, str]:
+    try:
+        return registry.get(name), ""
+    except Exception as exc:  # a plugin that fails to import ends the node, not the agent
+        return None, f"the handler for template type {name!r} failed to load: {exc!r}"
 
 
 def write_result_file(node_dir: str, text: str) -> None:
