@@ -179,6 +179,18 @@ def test_workflow_uses_the_plugin_template_type_and_lists_through_its_driver(
     assert 'hello tiphys ["greetings/hello.txt"]' in logs
 
 
+def _staging_uses_node_drivers() -> bool:
+    # Input artifact staging through node.drivers lands with the executor's artifacts.py
+    # rewrite; until then a plugin driver cannot load a container's input artifact.
+    source = REPO / "executor" / "src" / "tiphys_executor" / "handlers" / "main_container.py"
+    return "node.drivers" in source.read_text()
+
+
+@pytest.mark.xfail(
+    not _staging_uses_node_drivers(),
+    reason="input artifact staging does not use node.drivers yet (executor artifacts.py)",
+    strict=True,
+)
 def test_container_input_artifact_is_loaded_through_the_example_driver(
     tiphys: Any, scratch: Path, store: Path
 ) -> None:
