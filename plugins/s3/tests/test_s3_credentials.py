@@ -114,3 +114,26 @@ def test_a_missing_secret_names_the_field_and_the_file(
     artifact = Artifact({"name": "in", "s3": location}, Secrets(tmp_path / "nothing"))
     with pytest.raises(ArtifactError, match=r"s3\.accessKeySecret: secret 'my-s3-cred' has no key"):
         S3Driver().load(artifact, str(tmp_path / "x"))
+
+
+def test_an_unreachable_endpoint_says_to_check_the_endpoint(tmp_path: Path) -> None:
+    secrets = Secrets(tmp_path / "secrets")
+    secrets.put(SECRET, {"accesskey": "a", "secretkey": "b"})
+    location = {
+        "endpoint": "127.0.0.1:1",
+        "insecure": True,
+        "bucket": "tiphys",
+        "key": "x",
+        "accessKeySecret": {"name": SECRET, "key": "accesskey"},
+        "secretKeySecret": {"name": SECRET, "key": "secretkey"},
+    }
+    with pytest.raises(ArtifactError, match=r"cannot reach http://127\.0\.0\.1:1.*s3\.endpoint"):
+        S3Driver().load(Artifact({"name": "in", "s3": location}, secrets), str(tmp_path / "x"))
+
+
+def test_tls_to_a_plain_http_server_says_to_set_insecure(
+    seaweedfs: S3Server, secrets: Secrets, prefix: str, tmp_path: Path
+) -> None:
+    location = {**seaweedfs.location(f"{prefix}/x", secret=SECRET), "insecure": False}
+    with pytest.raises(ArtifactError, match=r"TLS with https://127\.0\.0\.1:\d+ failed.*insecure"):
+        S3Driver().load(Artifact({"name": "in", "s3": location}, secrets), str(tmp_path / "x"))

@@ -55,6 +55,7 @@ class S3Server:
     :param endpoint: ``host:port``, as Argo's ``s3.endpoint`` (use with ``insecure: true``).
     :param buckets: buckets that exist from the start.
     :param checks_signatures: whether wrong credentials are refused (moto accepts any).
+    :param https_endpoint: ``host:port`` of the same server over TLS, when started with ``tls``.
     """
 
     endpoint: str
@@ -64,6 +65,7 @@ class S3Server:
     implementation: str = "seaweedfs"
     buckets: tuple[str, ...] = DEFAULT_BUCKETS
     checks_signatures: bool = True
+    https_endpoint: str = ""
     log: Path | None = field(default=None, compare=False)
 
     @property
@@ -109,21 +111,26 @@ def s3_server(
     directory: str | os.PathLike[str],
     implementation: str = "seaweedfs",
     buckets: Sequence[str] = DEFAULT_BUCKETS,
+    tls: tuple[str | os.PathLike[str], str | os.PathLike[str]] | None = None,
 ) -> Iterator[S3Server]:
     """Start an S3 server storing its data under ``directory``; stop it on exit.
 
     :param implementation: ``seaweedfs`` (``weed mini``) or ``moto`` (``moto.server``).
     :param buckets: buckets to create before yielding.
+    :param tls: PEM files ``(certificate, private key)``: SeaweedFS then also serves
+        https at :attr:`S3Server.https_endpoint`.
     """
     root = Path(directory)
     root.mkdir(parents=True, exist_ok=True)
-    if implementation == "seaweedfs":
-        starter = _start_seaweedfs
-    elif implementation == "moto":
-        starter = _start_moto
-    else:
+    if implementation not in IMPLEMENTATIONS:
         raise ValueError(f"unknown S3 server {implementation!r}; choose one of {IMPLEMENTATIONS}")
-    with starter(root, tuple(buckets)) as server:
+    if implementation == "moto":
+        if tls is not None:
+            raise ValueError("tls is only supported by the seaweedfs server")
+        with _start_moto(root, tuple(buckets)) as server:
+            yield server
+        return
+    with _start_seaweedfs(root, tuple(buckets), tls) as server:
         yield server
 
 
@@ -140,7 +147,11 @@ def weed_executable() -> str:
 
 
 @contextlib.contextmanager
-def _start_seaweedfs(root: Path, buckets: tuple[str, ...]) -> Iterator[S3Server]:
+def _start_seaweedfs(
+    root: Path,
+    buckets: tuple[str, ...],
+    tls: tuple[str | os.PathLike[str], str | os.PathLike[str]] | None,
+) -> Iterator[S3Server]:
     config = root / "s3-identities.json"
     identity = {
         "name": "tiphys",
@@ -152,10 +163,9 @@ def _start_seaweedfs(root: Path, buckets: tuple[str, ...]) -> Iterator[S3Server]
     (root / "tmp").mkdir(exist_ok=True)
     # The admin server's embedded worker dials the admin's gRPC at its HTTP port + 10000,
     # whatever -admin.port.grpc says, so those two must be that far apart.
-    ports = _free_ports(8, pair_offset=10000)
-    master, master_grpc, volume, volume_grpc, filer, filer_grpc, s3, s3_grpc, admin, admin_grpc = (
-        ports
-    )
+    ports = _free_ports(9, pair_offset=10000)
+    (master, master_grpc, volume, volume_grpc, filer, filer_grpc, s3, s3_grpc, https) = ports[:9]
+    admin, admin_grpc = ports[9:]
     command = [
         weed_executable(),
         "mini",
@@ -182,6 +192,13 @@ def _start_seaweedfs(root: Path, buckets: tuple[str, ...]) -> Iterator[S3Server]
         f"-admin.port={admin}",
         f"-admin.port.grpc={admin_grpc}",
     ]
+    if tls is not None:
+        certificate, key = tls
+        command += [
+            f"-s3.port.https={https}",
+            f"-s3.cert.file={certificate}",
+            f"-s3.key.file={key}",
+        ]
     # glog writes its files under TMPDIR; keep them with the data.
     environment = {**os.environ, "TMPDIR": str(root / "tmp")}
     server = S3Server(
@@ -192,6 +209,7 @@ def _start_seaweedfs(root: Path, buckets: tuple[str, ...]) -> Iterator[S3Server]
         implementation="seaweedfs",
         buckets=buckets,
         checks_signatures=True,
+        https_endpoint=f"127.0.0.1:{https}" if tls is not None else "",
         log=root / "weed.log",
     )
     try:
