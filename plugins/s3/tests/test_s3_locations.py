@@ -26,6 +26,17 @@ def test_aws_endpoints_are_left_to_the_sdk() -> None:
     assert locate(endpoint="s3.amazonaws.com", region="eu-west-1").endpoint_url == ""
 
 
+def test_aws_regional_endpoints_name_the_region_and_keep_aws_addressing() -> None:
+    regional = locate(endpoint="s3.eu-central-1.amazonaws.com")
+    assert regional.on_aws is True
+    assert regional.region == "eu-central-1"
+    assert regional.endpoint_url == "https://s3.eu-central-1.amazonaws.com"
+    assert locate(endpoint="s3-us-west-2.amazonaws.com").region == "us-west-2"
+    assert locate(endpoint="s3.eu-central-1.amazonaws.com", region="x-1").region == "x-1"
+    assert locate(endpoint="minio:9000").on_aws is False
+    assert locate().on_aws is True
+
+
 def test_an_endpoint_written_as_a_url_keeps_its_scheme() -> None:
     assert locate(endpoint="http://minio:9000/").endpoint_url == "http://minio:9000"
 

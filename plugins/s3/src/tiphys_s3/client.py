@@ -63,6 +63,7 @@ class ClientSettings:
     """What makes two locations need different clients."""
 
     endpoint_url: str
+    on_aws: bool
     region: str
     addressing_style: str
     credentials: S3Credentials | None
@@ -73,6 +74,7 @@ class ClientSettings:
     def of(cls, location: S3Location) -> ClientSettings:
         return cls(
             endpoint_url=location.endpoint_url,
+            on_aws=location.on_aws,
             region=location.region,
             addressing_style=location.addressing_style,
             credentials=location.credentials,
@@ -110,8 +112,8 @@ class S3Clients:
 
 
 def _make_client(settings: ClientSettings) -> tuple[S3Client, float]:
-    custom = bool(settings.endpoint_url)
-    region = settings.region or (DEFAULT_REGION if custom else None)
+    # Other servers need some region to sign with; on AWS boto3 finds it (config, redirects).
+    region = settings.region or (None if settings.on_aws else DEFAULT_REGION)
     expires = float("inf")
     credentials = settings.credentials
     if credentials is not None:
@@ -130,7 +132,7 @@ def _make_client(settings: ClientSettings) -> tuple[S3Client, float]:
     # Servers other than AWS (MinIO, SeaweedFS, Ceph...) are addressed by path unless
     # told otherwise; on AWS boto3 picks virtual-hosted addressing itself.
     style = {"path": "path", "virtual-hosted": "virtual"}.get(
-        settings.addressing_style, "path" if custom else "auto"
+        settings.addressing_style, "auto" if settings.on_aws else "path"
     )
     config = Config(
         s3={"addressing_style": style},

@@ -210,6 +210,13 @@ class _ObjectStream(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
+    def readall(self) -> bytes:
+        # RawIOBase's readall reads 8 KiB at a time; read(-1) of a big object wants more.
+        pieces = []
+        while piece := self.read(STREAM_BUFFER):
+            pieces.append(piece)
+        return b"".join(pieces)
+
     def readinto(self, buffer: Any) -> int:
         view = memoryview(buffer).cast("B")
         try:

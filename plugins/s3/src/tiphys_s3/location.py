@@ -16,6 +16,7 @@ import base64
 import dataclasses
 import json
 import posixpath
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -24,6 +25,10 @@ from tiphys_core.artifacts import Artifact, ArtifactError
 ADDRESSING_STYLES = ("", "path", "virtual-hosted")
 # Hosts where the SDK knows the endpoint from the region (and how to address buckets).
 AWS_GLOBAL_ENDPOINTS = ("s3.amazonaws.com", "s3.amazonaws.com:443")
+# s3.<region>.amazonaws.com and the older s3-<region>.amazonaws.com name their region.
+AWS_REGIONAL_ENDPOINT = re.compile(
+    r"^(?:https?://)?s3[.-](?:dualstack\.)?([a-z]{2}(?:-gov)?-[a-z]+-\d+)\.amazonaws\.com"
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,6 +51,8 @@ class S3Location:
     :param artifact: the artifact, for its name, secrets and messages.
     :param key: the object's key as written; :attr:`prefix` is its directory form.
     :param endpoint_url: the URL for the SDK, or "" to let it derive AWS's from the region.
+    :param on_aws: whether the endpoint is AWS's (buckets then addressed as boto3 decides).
+    :param region: ``region``, or the one a regional AWS endpoint names, or "".
     :param credentials: keys from secrets, or None for ``roleARN``/the default chain.
     :param ca_bundle: PEM text of the CA to trust (``caSecret``), or None.
     """
@@ -55,6 +62,7 @@ class S3Location:
     key: str
     endpoint: str
     endpoint_url: str
+    on_aws: bool
     region: str
     addressing_style: str
     credentials: S3Credentials | None
@@ -94,7 +102,8 @@ class S3Location:
             key=_key(body, label),
             endpoint=endpoint,
             endpoint_url=_endpoint_url(endpoint, secure=not insecure),
-            region=_text(body, "region", label),
+            on_aws=_on_aws(endpoint),
+            region=_text(body, "region", label) or _region_of(endpoint),
             addressing_style=style,
             credentials=_credentials(artifact, body, label),
             role_arn=_text(body, "roleARN", label),
@@ -144,6 +153,16 @@ def _endpoint_url(endpoint: str, secure: bool) -> str:
     if "://" in endpoint:
         return endpoint
     return f"{'https' if secure else 'http'}://{endpoint}"
+
+
+def _on_aws(endpoint: str) -> bool:
+    host = endpoint.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+    return not host or host.endswith((".amazonaws.com", ".amazonaws.com.cn"))
+
+
+def _region_of(endpoint: str) -> str:
+    match = AWS_REGIONAL_ENDPOINT.match(endpoint)
+    return match.group(1) if match else ""
 
 
 def _credentials(artifact: Artifact, body: Mapping[str, Any], label: str) -> S3Credentials | None:
