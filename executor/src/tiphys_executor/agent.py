@@ -13,8 +13,9 @@ again), and exits. Only each node's own command is spawned: no interpreter per n
 
 At start the agent builds one plugin manager and takes from it the template handlers
 (the executor's own arrive through its entry point, like a third party's) and the
-artifact drivers every node sees as ``node.drivers``. ``http``, ``data`` and ``plugin``
-templates run inside the agent, with no process per node.
+artifact drivers every node sees as ``node.drivers``. (Loading them on a thread of their
+own gains nothing: the first node's own imports contend for the same interpreter.)
+``http``, ``data`` and ``plugin`` templates run inside the agent, with no process per node.
 """
 
 from __future__ import annotations
@@ -29,13 +30,12 @@ import time
 from collections.abc import Sequence
 from typing import IO, Any
 
-from tiphys_core.registry import Registry
 from tiphys_core.wire import ERROR, NodeRequest, NodeResult, WireVersionError
 
 from tiphys_executor.isolation import Isolation
 from tiphys_executor.node import NodeContext, run_node, write_result_file
 from tiphys_executor.process import NodeControl
-from tiphys_executor.registry import PluginRegistries, registries_from_plugins
+from tiphys_executor.registry import Lookup, registries_from_plugins
 
 CANCEL_MESSAGE = "terminated"
 _SHUTDOWN_JOIN_SECONDS = 30.0
@@ -55,10 +55,10 @@ class Agent:
         requests: IO[bytes],
         results: IO[bytes],
         errors: IO[str],
-        registry: Registry[Any],
+        registry: Lookup[Any],
         isolation: Isolation,
         kill_grace: float = 10.0,
-        drivers: Registry[Any] | None = None,
+        drivers: Lookup[Any] | None = None,
     ) -> None:
         self._requests = requests
         self._results = results
@@ -239,7 +239,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     isolation.enter_user_namespace()  # while the agent has a single thread
     pending: list[str] = []  # messages from before the agent exists to say them
-    registries: PluginRegistries = registries_from_plugins(pending.append)
+    registries = registries_from_plugins(pending.append)
     agent = Agent(
         sys.stdin.buffer,
         sys.stdout.buffer,

@@ -12,7 +12,6 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from tiphys_core.registry import Registry
 from tiphys_core.wire import ERROR, NodeRequest, NodeResult
 
 from tiphys_executor.fsutil import ensure_existing_dir
@@ -20,6 +19,7 @@ from tiphys_executor.isolation import Isolation
 from tiphys_executor.process import NodeControl
 from tiphys_executor.registry import (
     TEMPLATE_TYPES,
+    Lookup,
     TemplateHandler,
     no_artifact_drivers,
     plugin_template_types,
@@ -53,7 +53,7 @@ class NodeContext:
         control: NodeControl | None = None,
         environment: Mapping[str, str] | None = None,
         working_dir: str | None = None,
-        drivers: Registry[Any] | None = None,
+        drivers: Lookup[Any] | None = None,
         secrets: Secrets | None = None,
     ) -> None:
         self.request = request
@@ -61,7 +61,7 @@ class NodeContext:
         self.control = control if control is not None else NodeControl()
         self.environment = environment if environment is not None else dict(os.environ)
         self.working_dir = working_dir if working_dir is not None else os.getcwd()
-        self.drivers = drivers if drivers is not None else no_artifact_drivers()
+        self.drivers: Lookup[Any] = drivers if drivers is not None else no_artifact_drivers()
         self._secrets = secrets
 
     @property
@@ -84,7 +84,7 @@ class NodeContext:
         return f"NodeContext(node_id={self.request.node_id!r}, node_dir={self.request.node_dir!r})"
 
 
-def run_node(node: NodeContext, registry: Registry[TemplateHandler]) -> NodeResult:
+def run_node(node: NodeContext, registry: Lookup[TemplateHandler]) -> NodeResult:
     """Run the node to its end; never raises for faults of the node or its handler."""
     request = node.request
     started_at = time.time()
@@ -107,7 +107,7 @@ def run_node(node: NodeContext, registry: Registry[TemplateHandler]) -> NodeResu
 
 
 def _pick_handler(
-    type_name: str | None, template: Mapping[str, Any], registry: Registry[TemplateHandler]
+    type_name: str | None, template: Mapping[str, Any], registry: Lookup[TemplateHandler]
 ) -> tuple[TemplateHandler | None, str]:
     if type_name is None:
         supported = ", ".join(registry.names())
@@ -125,7 +125,7 @@ def _pick_handler(
 
 
 def _pick_plugin_handler(
-    body: Any, registry: Registry[TemplateHandler]
+    body: Any, registry: Lookup[TemplateHandler]
 ) -> tuple[TemplateHandler | None, str]:
     """``plugin: {<name>: {...}}`` (Argo's syntax for executor plugins) runs handler ``<name>``."""
     installed = ", ".join(plugin_template_types(registry)) or "none"
@@ -144,7 +144,7 @@ def _pick_plugin_handler(
     return handler, problem
 
 
-def _load(name: str, registry: Registry[TemplateHandler]) -> tuple[TemplateHandler | None, str]:
+def _load(name: str, registry: Lookup[TemplateHandler]) -> tuple[TemplateHandler | None, str]:
     try:
         return registry.get(name), ""
     except Exception as exc:  # a plugin that fails to import ends the node, not the agent

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 # Argo's template types (the first field present decides) are core's; re-exported.
 from tiphys_core.registry import DuplicateEntryError, Registry
@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
     from tiphys_executor.node import NodeContext
 
+T_co = TypeVar("T_co", covariant=True)
+
 EXECUTOR = "tiphys-executor"
 BUILTIN_HANDLERS = (
     ("container", "tiphys_executor.handlers.container:ContainerHandler"),
@@ -32,6 +34,18 @@ BUILTIN_HANDLERS = (
     ("suspend", "tiphys_executor.handlers.suspend:SuspendHandler"),
     ("http", "tiphys_executor.handlers.http:HTTPHandler"),
 )
+
+
+class Lookup(Protocol[T_co]):
+    """What nodes and the dispatcher need of a registry: entries by name, and the names."""
+
+    def get(self, name: str) -> T_co | None:
+        """The entry called ``name`` (a lazy one imported now), or None."""
+        ...
+
+    def names(self) -> list[str]:
+        """Every name, sorted."""
+        ...
 
 
 class TemplateHandler(Protocol):
@@ -66,7 +80,7 @@ def no_artifact_drivers() -> Registry[Any]:
     return Registry("artifact driver")
 
 
-def plugin_template_types(registry: Registry[Any]) -> list[str]:
+def plugin_template_types(registry: Lookup[Any]) -> list[str]:
     """The names a ``plugin: {<name>: {...}}`` template can use: all but Argo's own types."""
     return [name for name in registry.names() if name not in TEMPLATE_TYPES]
 
