@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -85,8 +86,14 @@ def tls_artifact(server: S3Server, secrets: Secrets, key: str, **fields: object)
 
 
 def test_ca_secret_makes_the_private_ca_trusted(
-    tls_server: tuple[S3Server, str], secrets: Secrets, prefix: str, tmp_path: Path
+    tls_server: tuple[S3Server, str],
+    secrets: Secrets,
+    prefix: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # The driver writes the CA to a file for botocore, in the temporary directory.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     server, ca = tls_server
     secrets.put("my-ca", {"ca.crt": ca})
     artifact = tls_artifact(
@@ -97,6 +104,7 @@ def test_ca_secret_makes_the_private_ca_trusted(
     driver.save(str(tmp_path / "tls.txt"), artifact)
     driver.load(artifact, str(tmp_path / "back.txt"))
     assert (tmp_path / "back.txt").read_text() == "over https\n"
+    assert len(list(tmp_path.glob("tiphys-s3-ca-*.pem"))) == 1
 
 
 def test_without_ca_secret_the_private_ca_is_refused_with_a_hint(

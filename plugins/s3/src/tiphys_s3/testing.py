@@ -16,12 +16,14 @@ fail as they would against AWS or MinIO. moto's server (``moto[s3]`` with ``flas
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import datetime
 import hashlib
 import hmac
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -42,6 +44,7 @@ SECRET_KEY = "tiphys-secret-key"
 REGION = "us-east-1"
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 15.0
+PR_SET_PDEATHSIG = 1
 
 
 class S3ServerError(RuntimeError):
@@ -331,12 +334,21 @@ def _process(
             stderr=subprocess.STDOUT,
             env=environment,
             start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
     try:
         _wait_ready(process, Path(command[0]).name, ready_url, server.log)
         yield
     finally:
         _stop(process)
+
+
+def _die_with_parent() -> None:
+    # Runs in the child before exec. On Linux the server then gets SIGTERM when the thread
+    # that started it ends, even if the test process is killed outright, so no server
+    # outlives its test run. (Start servers from a thread that lives as long as they do.)
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _wait_ready(process: subprocess.Popen[bytes], name: str, url: str, log: Path) -> None:
