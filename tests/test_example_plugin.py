@@ -42,7 +42,8 @@ def uv_command() -> list[str] | None:
 
 @pytest.fixture(scope="session")
 def example_venv() -> Iterator[Path]:
-    """A fresh virtualenv with tiphys-core, tiphys-executor and tiphys-example installed."""
+    """A fresh virtualenv with tiphys-core, tiphys-executor (and the raw and fsspec drivers
+    it depends on) and tiphys-example installed."""
     uv = uv_command()
     if uv is None:
         pytest.skip("uv is not available to create a fresh virtualenv")
@@ -55,7 +56,8 @@ def example_venv() -> Iterator[Path]:
         )  # fmt: skip
         subprocess.run(
             [*uv, "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"),
-             str(REPO / "core"), str(REPO / "executor"), str(EXAMPLE)],
+             str(REPO / "core"), str(REPO / "plugins" / "raw"), str(REPO / "plugins" / "fsspec"),
+             str(REPO / "executor"), str(EXAMPLE)],
             check=True, capture_output=True, text=True, cwd=base,
         )  # fmt: skip
         yield venv
@@ -179,18 +181,6 @@ def test_workflow_uses_the_plugin_template_type_and_lists_through_its_driver(
     assert 'hello tiphys ["greetings/hello.txt"]' in logs
 
 
-def _staging_uses_node_drivers() -> bool:
-    # Input artifact staging through node.drivers lands with the executor's artifacts.py
-    # rewrite; until then a plugin driver cannot load a container's input artifact.
-    source = REPO / "executor" / "src" / "tiphys_executor" / "handlers" / "main_container.py"
-    return "node.drivers" in source.read_text()
-
-
-@pytest.mark.xfail(
-    not _staging_uses_node_drivers(),
-    reason="input artifact staging does not use node.drivers yet (executor artifacts.py)",
-    strict=True,
-)
 def test_container_input_artifact_is_loaded_through_the_example_driver(
     tiphys: Any, scratch: Path, store: Path
 ) -> None:

@@ -1,21 +1,18 @@
 """Input artifacts: raw data staged where the main container reads it, mode, missing and
-optional artifacts, and the loader dict later artifact drivers fill (Argo example:
-input-artifact-raw.yaml)."""
+optional artifacts, and drivers chosen by location (Argo example: input-artifact-raw.yaml)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 from agent_helpers import AgentProcess, Requests, needs_namespaces, sh
+from tiphys_core.artifacts import Artifact, BaseDriver, Secrets
 from tiphys_core.wire import ERROR, SUCCEEDED
 from tiphys_executor.artifacts import (
     ArtifactError,
     ArtifactNotFoundError,
-    default_loaders,
-    location_kind,
     stage_input_artifacts,
 )
 from tiphys_executor.isolation import BindMount
@@ -94,17 +91,15 @@ def test_optional_artifact_with_nothing_to_load_is_skipped(
     assert result.phase == SUCCEEDED, result.message
 
 
-def test_artifact_kind_without_a_loader_is_an_error_naming_it(
+def test_artifact_kind_without_a_driver_is_an_error_naming_the_package(
     agent: AgentProcess, make_request: Requests
 ) -> None:
-    template = with_artifacts(
-        sh("true"), {"name": "obj", "path": "/tmp/obj", "s3": {"key": "some/key"}}
-    )
+    location = {"endpoint": "127.0.0.1:1", "bucket": "b", "key": "some/key"}
+    template = with_artifacts(sh("true"), {"name": "obj", "path": "/tmp/obj", "oss": location})
     result = agent.run(make_request(template))
-    assert (result.phase, result.message) == (
-        ERROR,
-        "artifact 'obj': s3 artifacts cannot be loaded by this executor (supported: raw)",
-    )
+    assert result.phase == ERROR
+    assert result.message.startswith("artifact 'obj': no artifact driver for 'oss' is installed")
+    assert result.message.endswith("e.g. pip install tiphys-oss)")
 
 
 def test_script_template_reads_its_raw_artifact(
@@ -139,52 +134,94 @@ def test_container_set_artifacts_reach_the_main_container_only(
     assert result.outputs["result"] == "for main"
 
 
-def test_location_kind_is_the_artifacts_location_field() -> None:
-    assert location_kind({"name": "a", "raw": {"data": ""}}) == "raw"
-    assert location_kind({"name": "a", "gcs": {"key": "k"}, "archive": {"none": {}}}) == "gcs"
-    assert location_kind({"name": "a", "path": "/tmp/a", "optional": True}) is None
+class Drivers:
+    """A driver registry for tests: drivers by name."""
+
+    def __init__(self, **drivers: Any) -> None:
+        self.drivers = drivers
+
+    def get(self, name: str) -> Any:
+        return self.drivers.get(name)
+
+    def names(self) -> list[str]:
+        return sorted(self.drivers)
 
 
-def test_loaders_are_chosen_by_location_kind_from_the_given_dict(
-    make_request: Requests,
-) -> None:
-    loaded: list[tuple[str, str]] = []
+class RawDriver(BaseDriver):
+    name = "raw"
 
-    def load_http(artifact: Mapping[str, Any], destination: str) -> None:
-        loaded.append((artifact["http"]["url"], destination))
-        Path(destination).write_text("downloaded")
+    def load(self, artifact: Artifact, path: str) -> None:
+        Path(path).write_text(str(artifact.location.get("data") or ""))
 
-    def load_absent(artifact: Mapping[str, Any], destination: str) -> None:
-        raise ArtifactNotFoundError(f"nothing at {artifact['gcs']['key']}")
 
+class RecordingHTTP(BaseDriver):
+    name = "http"
+
+    def __init__(self) -> None:
+        self.loaded: list[str] = []
+
+    def load(self, artifact: Artifact, path: str) -> None:
+        self.loaded.append(artifact.key)
+        Path(path).write_text("downloaded")
+
+
+class AbsentGCS(BaseDriver):
+    name = "gcs"
+
+    def load(self, artifact: Artifact, path: str) -> None:
+        raise ArtifactNotFoundError(f"nothing at {artifact.key}")
+
+
+def stage(request: Any, drivers: Drivers, isolated: bool = True) -> list[BindMount]:
+    return stage_input_artifacts(
+        request, view_mounts=[], volume_mounts=[], isolated=isolated, drivers=drivers,
+        secrets=Secrets(),
+    )  # fmt: skip
+
+
+def test_drivers_are_chosen_by_location_kind(make_request: Requests) -> None:
+    http = RecordingHTTP()
     request = make_request(
         with_artifacts(
             sh("true"),
             {"name": "page", "path": "/data/page", "http": {"url": "https://example.test/p"}},
-            {"name": "gone", "path": "/data/gone", "gcs": {"key": "k"}, "optional": True},
+            {
+                "name": "gone",
+                "path": "/data/gone",
+                "gcs": {"bucket": "b", "key": "k"},
+                "optional": True,
+            },
         )
     )
-    loaders = {**default_loaders(), "http": load_http, "gcs": load_absent}
-    mounts = stage_input_artifacts(
-        request, view_mounts=[], volume_mounts=[], isolated=True, loaders=loaders
-    )
+    mounts = stage(request, Drivers(http=http, gcs=AbsentGCS()))
     staged = str(Path(request.node_dir, "inputs", "artifacts", "page"))
-    assert loaded == [("https://example.test/p", f"{staged}.tmp")]
+    assert http.loaded == ["https://example.test/p"]
     assert mounts == [BindMount(staged, "/data/page")]
     assert Path(staged).read_text() == "downloaded"
 
 
 def test_a_required_artifact_its_location_lacks_is_an_error(make_request: Requests) -> None:
-    def load_absent(artifact: Mapping[str, Any], destination: str) -> None:
-        raise ArtifactNotFoundError("artifact 'gone' not found at gs://bucket/k")
-
     request = make_request(
-        with_artifacts(sh("true"), {"name": "gone", "path": "/data/gone", "gcs": {"key": "k"}})
-    )
-    with pytest.raises(ArtifactError, match="'gone' not found"):
-        stage_input_artifacts(
-            request, view_mounts=[], volume_mounts=[], isolated=True, loaders={"gcs": load_absent}
+        with_artifacts(
+            sh("true"),
+            {"name": "gone", "path": "/data/gone", "gcs": {"bucket": "b", "key": "k"}},
         )
+    )
+    with pytest.raises(ArtifactNotFoundError, match=r"'gone'.*nothing at k"):
+        stage(request, Drivers(gcs=AbsentGCS()))
+
+
+def test_an_artifact_no_driver_serves_names_the_driver_and_the_package(
+    make_request: Requests,
+) -> None:
+    request = make_request(
+        with_artifacts(
+            sh("true"),
+            {"name": "s", "path": "/d/s", "s3": {"endpoint": "e", "bucket": "b", "key": "k"}},
+        )
+    )
+    with pytest.raises(ArtifactError, match=r"no artifact driver for 's3'.*tiphys-s3"):
+        stage(request, Drivers(raw=RawDriver()))
 
 
 def test_without_isolation_the_artifact_is_written_at_its_path(
@@ -192,8 +229,7 @@ def test_without_isolation_the_artifact_is_written_at_its_path(
 ) -> None:
     target = tmp_path / "host" / "file"
     request = make_request(with_artifacts(sh("true"), raw("f", str(target), "host view")))
-    mounts = stage_input_artifacts(request, view_mounts=[], volume_mounts=[], isolated=False)
-    assert mounts == []
+    assert stage(request, Drivers(raw=RawDriver()), isolated=False) == []
     assert target.read_text() == "host view"
 
 
@@ -208,4 +244,4 @@ def test_without_isolation_the_artifact_is_written_at_its_path(
 def test_bad_artifact_paths_are_errors(make_request: Requests, path: str, problem: str) -> None:
     request = make_request(with_artifacts(sh("true"), raw("f", path, "x")))
     with pytest.raises(ArtifactError, match=problem):
-        stage_input_artifacts(request, view_mounts=[], volume_mounts=[], isolated=True)
+        stage(request, Drivers(raw=RawDriver()))

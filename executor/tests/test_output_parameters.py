@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from agent_helpers import AgentProcess, Requests, sh
@@ -76,13 +77,23 @@ def test_plain_value_parameters_are_reported_as_declared(
     assert values(result.outputs["parameters"]) == {"fixed": "constant"}
 
 
-def test_output_artifacts_are_ignored_without_failing(
-    agent: AgentProcess, make_request: Requests
+def test_output_artifacts_are_saved_beside_the_parameters(
+    agent: AgentProcess, make_request: Requests, tmp_path: Path
 ) -> None:
-    template = sh("echo x > /tmp/art")
-    template["outputs"] = {"artifacts": [{"name": "art", "path": "/tmp/art"}]}
+    template = sh("echo x > /tmp/art; echo 7 > /tmp/p")
+    template["outputs"] = {
+        "artifacts": [{"name": "art", "path": "/tmp/art", "archive": {"none": {}}}],
+        "parameters": [{"name": "p", "valueFrom": {"path": "/tmp/p"}}],
+    }
+    repository = f"url: {tmp_path.as_uri()}"
+    template["archiveLocation"] = {
+        "plugin": {"name": "fsspec", "configuration": repository, "key": "k"}
+    }
     result = agent.run(make_request(template))
     assert result.phase == SUCCEEDED, result.message
+    assert values(result.outputs["parameters"]) == {"p": "7"}
+    assert result.outputs["artifacts"][0]["plugin"]["key"] == "k/art"
+    assert (tmp_path / "k" / "art").read_text() == "x\n"
 
 
 def test_relative_parameter_path_is_read_from_the_working_dir(

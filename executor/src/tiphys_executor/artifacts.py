@@ -7,70 +7,98 @@ container mounts is written into that volume; any other is written to the node's
 (Argo mounts its input-artifacts volume with a ``subPath``), so it is visible there and
 only there, even under the container's private ``/tmp``. ``mode`` is applied after.
 
-A loader is chosen by the artifact's location field (``raw``, ``s3``, ``git``...) from a
-dict of loaders; only ``raw`` is built in, other kinds come from artifact drivers.
+Each artifact is loaded by the artifact driver registered for its location (``raw``,
+``s3``, ``git``, a ``plugin`` name...), after a key-only location is completed from the
+template's ``archiveLocation``; a downloaded tarball or zip is unpacked (unless the
+artifact says ``archive: {none: {}}``), as Argo's ``loadArtifact`` does.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+import shutil
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
 
+from tiphys_core.artifacts import (
+    Artifact,
+    ArtifactError,
+    ArtifactNotFoundError,
+    Secrets,
+    driver_name,
+    location_kind,
+    relocate,
+)
 from tiphys_core.wire import NodeRequest
 
+from tiphys_executor.archives import unpack
 from tiphys_executor.fsutil import ensure_dir
 from tiphys_executor.isolation import BindMount, host_path
 
-# Argo's ArtifactLocation fields, in its order; archiveLogs is not a location.
-LOCATION_KINDS = (
-    "s3",
-    "git",
-    "http",
-    "artifactory",
-    "hdfs",
-    "raw",
-    "oss",
-    "gcs",
-    "azure",
-    "plugin",
-)
+__all__ = ["ArtifactError", "ArtifactNotFoundError", "load_artifact", "stage_input_artifacts"]
+
 STAGING_DIR = os.path.join("inputs", "artifacts")
-
-ArtifactLoader = Callable[[Mapping[str, Any], str], None]
-"""Loads ``artifact`` (Argo's shape) to a host path: a file, or a directory it creates.
-
-Raises :class:`ArtifactNotFoundError` when the location holds nothing (an optional
-artifact is then skipped) and :class:`OSError` or :class:`ArtifactError` otherwise.
-"""
+DOWNLOAD_DIR = os.path.join("inputs", "downloads")
 
 
-class ArtifactError(ValueError):
-    """An input artifact cannot be staged; the message names it."""
+class DriverLookup(Protocol):
+    """The artifact driver registry, as the executor reads it."""
+
+    def get(self, name: str) -> Any: ...
+
+    def names(self) -> list[str]: ...
 
 
-class ArtifactNotFoundError(ArtifactError):
-    """The artifact's location holds nothing (an optional artifact is skipped)."""
+def load_artifact(
+    artifact: Mapping[str, Any],
+    destination: str,
+    *,
+    drivers: DriverLookup,
+    secrets: Secrets,
+    archive_location: Mapping[str, Any] | None,
+    scratch: str,
+) -> None:
+    """Load ``artifact`` (Argo's shape) to ``destination``: a file, or a directory it creates.
+
+    :param scratch: a directory for the download before it is unpacked into place.
+    :raises ArtifactNotFoundError: the location holds nothing.
+    :raises ArtifactError: anything else; the message names the artifact.
+    """
+    name = str(artifact.get("name") or "")
+    located = relocate(artifact, archive_location)
+    driver = driver_for(located, drivers)
+    ensure_dir(scratch)
+    downloaded = os.path.join(scratch, name.replace("/", "_") or "artifact")
+    try:
+        driver.load(Artifact(located, secrets), downloaded)
+        if not os.path.lexists(downloaded):
+            raise ArtifactNotFoundError(
+                f"artifact {name!r}: {Artifact(located).describe()} is empty"
+            )
+        unpack(downloaded, destination, located.get("archive"), name=name)
+    except ArtifactError as exc:
+        if name and name not in str(exc):
+            raise type(exc)(f"artifact {name!r}: {exc}") from None
+        raise
+    finally:
+        _remove(downloaded)
 
 
-def load_raw(artifact: Mapping[str, Any], destination: str) -> None:
-    """``raw.data`` written as the file's contents."""
-    raw = artifact.get("raw") or {}
-    with open(destination, "w", encoding="utf-8") as handle:
-        handle.write(str(raw.get("data") or ""))
-
-
-def default_loaders() -> dict[str, ArtifactLoader]:
-    """The loaders built into the executor, by location kind."""
-    return {"raw": load_raw}
-
-
-def location_kind(artifact: Mapping[str, Any]) -> str | None:
-    """The artifact's location field (``raw``, ``s3``...), or None when it has none."""
-    for kind in LOCATION_KINDS:
-        if artifact.get(kind) is not None:
-            return kind
-    return None
+def driver_for(artifact: Mapping[str, Any], drivers: DriverLookup) -> Any:
+    """The driver that serves ``artifact``; :class:`ArtifactError` if none is installed."""
+    name = driver_name(artifact)
+    try:
+        driver = drivers.get(name) if name else None
+    except Exception as exc:  # a driver plugin that fails to import
+        raise ArtifactError(f"the {name} artifact driver failed to load: {exc!r}") from None
+    if driver is None:
+        installed = ", ".join(drivers.names()) or "none"
+        raise ArtifactError(
+            f"artifact {artifact.get('name')!r}: no artifact driver for {name!r} is installed "
+            f"(installed: {installed}; e.g. pip install tiphys-{name})"
+        )
+    return driver
 
 
 def stage_input_artifacts(
@@ -79,7 +107,8 @@ def stage_input_artifacts(
     view_mounts: Sequence[BindMount],
     volume_mounts: Sequence[Mapping[str, Any]],
     isolated: bool,
-    loaders: Mapping[str, ArtifactLoader] | None = None,
+    drivers: DriverLookup,
+    secrets: Secrets,
 ) -> list[BindMount]:
     """Load the template's ``inputs.artifacts``; the mounts the main container then needs.
 
@@ -87,16 +116,15 @@ def stage_input_artifacts(
     :param volume_mounts: the main container's ``volumeMounts``.
     :param isolated: whether the container gets a private view; without one, artifacts
         are written at their paths on the host, as the container sees the host's files.
-    :raises ArtifactError: an artifact is missing, of a kind no loader handles, or fails
+    :raises ArtifactError: an artifact is missing, of a kind no driver handles, or fails
         to load; the message names it.
     """
-    chosen = default_loaders() if loaders is None else loaders
     inputs = request.template.get("inputs") or {}
+    archive_location = request.template.get("archiveLocation")
     mounts: list[BindMount] = []
     for index, artifact in enumerate(inputs.get("artifacts") or ()):
         name = str(artifact.get("name") or f"artifacts[{index}]")
-        kind = location_kind(artifact)
-        if kind is None:
+        if location_kind(artifact) is None:
             if artifact.get("optional"):
                 continue
             raise ArtifactError(
@@ -104,27 +132,26 @@ def stage_input_artifacts(
                 "location (raw, s3, git, http...) and is not optional"
             )
         path = _artifact_path(artifact, name)
-        loader = chosen.get(kind)
-        if loader is None:
-            supported = ", ".join(sorted(chosen)) or "none"
-            raise ArtifactError(
-                f"artifact '{name}': {kind} artifacts cannot be loaded by this executor "
-                f"(supported: {supported})"
-            )
         mounted = isolated and not _on_volume(path, volume_mounts)
         if mounted:
             destination = os.path.join(request.node_dir, STAGING_DIR, name.replace("/", "_"))
         else:
             destination = host_path(path, view_mounts) if isolated else path
         try:
-            loaded = _load(loader, artifact, destination)
+            ensure_dir(os.path.dirname(destination))
+            load_artifact(
+                artifact, destination, drivers=drivers, secrets=secrets,
+                archive_location=archive_location,
+                scratch=os.path.join(request.node_dir, DOWNLOAD_DIR),
+            )  # fmt: skip
         except ArtifactNotFoundError:
             if artifact.get("optional"):
                 continue
             raise
         except OSError as exc:
             raise ArtifactError(f"artifact '{name}' failed to load: {exc}") from None
-        if loaded and mounted:
+        _apply_mode(artifact, destination)
+        if mounted:
             mounts.append(BindMount(destination, path))
     return mounts
 
@@ -151,22 +178,23 @@ def _on_volume(path: str, volume_mounts: Sequence[Mapping[str, Any]]) -> bool:
     return False
 
 
-def _load(loader: ArtifactLoader, artifact: Mapping[str, Any], destination: str) -> bool:
-    """Load through a temporary name, then rename; apply ``mode``. False: nothing loaded."""
-    ensure_dir(os.path.dirname(destination))
-    temporary = f"{destination}.tmp"
-    loader(artifact, temporary)
-    if not os.path.lexists(temporary):
-        return False
-    os.replace(temporary, destination)
+def _apply_mode(artifact: Mapping[str, Any], destination: str) -> None:
     mode = artifact.get("mode")
-    if mode is not None:
-        if not isinstance(mode, int) or isinstance(mode, bool):
-            raise ArtifactError(
-                f"artifact '{artifact.get('name')}': mode {mode!r} is not a number (e.g. 0755)"
-            )
-        _chmod(destination, mode, bool(artifact.get("recurseMode")))
-    return True
+    if mode is None:
+        return
+    if not isinstance(mode, int) or isinstance(mode, bool):
+        raise ArtifactError(
+            f"artifact '{artifact.get('name')}': mode {mode!r} is not a number (e.g. 0755)"
+        )
+    _chmod(destination, mode, bool(artifact.get("recurseMode")))
+
+
+def _remove(path: str) -> None:
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
 
 
 def _chmod(path: str, mode: int, recurse: bool) -> None:

@@ -27,6 +27,7 @@ from tiphys_executor.container_plan import (
 )
 from tiphys_executor.isolation import host_path
 from tiphys_executor.node import NodeContext
+from tiphys_executor.output_artifacts import save_output_artifacts
 from tiphys_executor.outputs import output_parameters, script_result
 from tiphys_executor.process import Background, ProcessOutcome, run_process
 
@@ -123,6 +124,8 @@ def stage_main_inputs(
         view_mounts=main.spec.mounts,
         volume_mounts=volume_mounts,
         isolated=node.isolation.available,
+        drivers=node.drivers,
+        secrets=node.secrets,
     )
     if extra:
         main.spec.mounts = [*main.spec.mounts, *extra]
@@ -149,6 +152,17 @@ def main_outputs(
     if outcome.stdout_tail is not None:
         outputs["result"] = script_result(outcome.stdout_tail)
     outputs["exitCode"] = str(outcome.exit_code)
+    template = node.request.template
+    if (template.get("outputs") or {}).get("artifacts") or (
+        template.get("archiveLocation") or {}
+    ).get("archiveLogs"):
+        artifacts, failures = save_output_artifacts(
+            template, to_host, node_dir=node.request.node_dir, log_path=node.log_path,
+            drivers=node.drivers, secrets=node.secrets,
+        )  # fmt: skip
+        if artifacts:
+            outputs["artifacts"] = artifacts
+        errors.extend(failures)
     return outputs, errors
 
 
