@@ -106,6 +106,7 @@ def test_unavailable_namespaces_are_reported_once(monkeypatch: object) -> None:
     assert len(said) == 1
     assert "Operation not permitted" in said[0]
     assert "private /tmp" in said[0]
+    assert "host's /" in said[0]
 
 
 @needs_namespaces

@@ -2,7 +2,12 @@
 
 Used for every container of a pod-like node: the main container, init containers and
 sidecars. Each container gets its own ``/tmp`` (containers of a pod do not share their
-filesystems) and the pod's volumes (an ``emptyDir`` is shared by the node's containers).
+filesystems) and the pod's volumes (an ``emptyDir`` is shared by the node's containers);
+one that uses paths outside those (see :func:`~tiphys_executor.private_root.
+needs_private_root`; every one, if the agent's policy says ``always``) also gets its own
+copy-on-write ``/`` where the machine allows it. A container without ``workingDir``
+starts where its image would (its WORKDIR, ``/`` for most) in its own ``/``; without
+one, in the agent's directory, so nothing is written to the host's ``/``.
 """
 
 from __future__ import annotations
@@ -16,10 +21,11 @@ from typing import Any
 
 from tiphys_core.wire import NodeRequest
 
-from tiphys_executor.images import EntrypointError, resolve_argv
-from tiphys_executor.isolation import IsolationError
+from tiphys_executor.images import EntrypointError, image_workdir, resolve_argv
+from tiphys_executor.isolation import BindMount, IsolationError, PrivateRoot
 from tiphys_executor.k8s_env import EnvError, container_env, expand
 from tiphys_executor.node import NodeContext
+from tiphys_executor.private_root import ROOT_DIR, needs_private_root
 from tiphys_executor.process import ProcessSpec
 from tiphys_executor.volumes import VolumeError, plan_mounts
 
@@ -84,29 +90,49 @@ def plan_container(
         command = [expand(str(part), declared.get) for part in container.get("command") or ()]
         args = [expand(str(part), declared.get) for part in container.get("args") or ()]
         argv = resolve_argv(image, command, [*args, *extra_args])
-        mounts = []
+        mounts: list[BindMount] = []
+        private_root = False
         if node.isolation.available:
-            tmp = (
-                None
+            own_dir = (
+                request.node_dir
                 if name == "main"
-                else os.path.join(request.node_dir, "containers", name, "tmp")
+                else os.path.join(request.node_dir, "containers", name)
             )
             if volume_mounts is not None:
                 container = {**container, "volumeMounts": list(volume_mounts)}
-            mounts = plan_mounts(request, container, tmp_dir=tmp)
+            mounts = plan_mounts(
+                request, container, tmp_dir=None if name == "main" else os.path.join(own_dir, "tmp")
+            )
+            private_root = _gets_private_root(node, container, name)
+            if private_root:
+                mounts.insert(0, PrivateRoot(os.path.join(own_dir, ROOT_DIR)))
     except (EnvError, EntrypointError, VolumeError) as exc:
         raise PlanError(f"{name}: {exc}" if name != "main" else str(exc)) from None
     working_dir = container.get("workingDir")
+    if working_dir:
+        cwd = str(working_dir)
+    else:
+        cwd = image_workdir(image) if private_root else node.working_dir
     spec = ProcessSpec(
         argv=argv,
         env=env,
-        cwd=str(working_dir) if working_dir else node.working_dir,
+        cwd=cwd,
         log_path=os.path.join(request.node_dir, f"{name}.log"),
         capture_stdout=capture_stdout,
         mounts=mounts,
         deadline=deadline,
     )
     return ContainerRun(name, image, spec)
+
+
+def _gets_private_root(node: NodeContext, container: Mapping[str, Any], name: str) -> bool:
+    policy = node.isolation.private_root_policy
+    if policy == "never" or (
+        policy == "needed"
+        and not needs_private_root(node.request.template, container, main=name == "main")
+    ):
+        return False
+    return node.isolation.private_roots_available(node.request.node_dir)
 
 
 def start_error(exc: OSError, run: ContainerRun) -> str:

@@ -1,7 +1,7 @@
-"""What a container's image would run when the template gives no ``command``.
+"""What a container's image would run when the template gives no ``command``, and where.
 
-Locally there is no image to read an ENTRYPOINT/CMD from, so a small table records
-them for the images Argo's examples use. The argv is then built as Docker and
+Locally there is no image to read an ENTRYPOINT/CMD/WORKDIR from, so a small table
+records them for the images Argo's examples use. The argv is then built as Docker and
 Kubernetes build it: ``command`` replaces the ENTRYPOINT and ``args`` replace the CMD;
 an image without an ENTRYPOINT runs its ``args`` (or CMD) as the command.
 """
@@ -21,12 +21,15 @@ class ImageEntrypoint:
         image provides (``/argosay`` → ``argosay``).
     :param base: a base image whose CMD is only a shell or interpreter: running it
         without a command is a mistake worth reporting.
+    :param workdir: the image's WORKDIR, where a container without ``workingDir``
+        starts (``/`` unless the image sets one).
     """
 
     entrypoint: tuple[str, ...] = ()
     cmd: tuple[str, ...] = ()
     aliases: tuple[tuple[str, str], ...] = ()
     base: bool = False
+    workdir: str = "/"
 
 
 class EntrypointError(ValueError):
@@ -35,7 +38,8 @@ class EntrypointError(ValueError):
 
 def _table() -> dict[str, ImageEntrypoint]:
     # Built per call: no module-level mutable state. Facts from the images' Dockerfiles
-    # (argosay: argo-workflows test/e2e/images/argosay/v1 and v2).
+    # (argosay: argo-workflows test/e2e/images/argosay/v1 and v2; golang sets
+    # WORKDIR $GOPATH, /go; the others set none).
     argosay_v2 = ImageEntrypoint(entrypoint=("argosay",), aliases=(("/argosay", "argosay"),))
     shell = ImageEntrypoint(cmd=("/bin/sh",), base=True)
     return {
@@ -54,7 +58,7 @@ def _table() -> dict[str, ImageEntrypoint]:
         "debian": ImageEntrypoint(cmd=("bash",), base=True),
         "python": ImageEntrypoint(cmd=("python3",), base=True),
         "node": ImageEntrypoint(cmd=("node",), base=True),
-        "golang": ImageEntrypoint(cmd=("bash",), base=True),
+        "golang": ImageEntrypoint(cmd=("bash",), base=True, workdir="/go"),
     }
 
 
@@ -83,6 +87,12 @@ def lookup_image(image: str) -> ImageEntrypoint | None:
     if tag and f"{repository}:{tag}" in table:
         return table[f"{repository}:{tag}"]
     return table.get(repository)
+
+
+def image_workdir(image: str) -> str:
+    """The WORKDIR of ``image`` from the table; ``/`` for an image it does not know."""
+    known = lookup_image(image)
+    return known.workdir if known is not None else "/"
 
 
 def resolve_argv(image: str, command: Sequence[str], args: Sequence[str]) -> list[str]:
