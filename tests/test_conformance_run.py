@@ -118,7 +118,7 @@ def test_argo_example_reaches_expected_phase(
     env, options = conformance_home, ["--no-color"]
     if is_cloud_example(file):  # pointed at local servers, on a controller with their env
         servers: CloudServers = request.getfixturevalue("cloud")
-        env = dict(conformance_home)
+        env = {**conformance_home, "TIPHYS_HOME": str(tmp_path / "home")}
         text = servers.prepare(file, path.read_text(), Path(env["TIPHYS_HOME"]), env)
         path = tmp_path / Path(file).name
         path.write_text(text)
