@@ -12,8 +12,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
 from tiphys_core.artifacts.errors import ArtifactError
 from tiphys_core.artifacts.secrets import Secrets
 
@@ -134,6 +132,8 @@ def _without_credentials(key: str) -> str:
 
 
 def _plugin_location(name: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    import yaml  # only plugin locations need it; agents start without it
+
     configuration = body.get("configuration") or ""
     try:
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
