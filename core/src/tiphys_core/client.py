@@ -52,26 +52,24 @@ class Outcome:
         self.end = end
 
 
-def submit(request: dict[str, Any], start: bool, patience: float = 0.0) -> int | None:
+def submit(request: dict[str, Any], start: bool) -> int | None:
     """Hand a ``submit``/``run`` request to the standing controller, starting one when
-    ``start`` and none answers (within ``patience`` seconds); the exit status, or None when
-    no controller takes it (run embedded then). ``request`` is from :func:`submit_request`."""
-    outcome = _hand_off(request, start, patience)
+    ``start`` and none answers; the exit status, or None when no controller takes it (run
+    embedded then). ``request`` is from :func:`submit_request`."""
+    outcome = _hand_off(request, start)
     return None if outcome is None else outcome.code
 
 
-def follow(
-    workflow: str, live: bool, color: bool, quiet: bool, patience: float = 0.0
-) -> Outcome | None:
+def follow(workflow: str, live: bool, color: bool, quiet: bool) -> Outcome | None:
     """Follow ``workflow`` on the standing controller (it drives the workflow if nobody
-    does); None when no controller answers within ``patience`` seconds."""
+    does); None when no controller answers."""
     request = {
         "op": "follow",
         "workflow": workflow,
         "show": {"live": live, "color": color, "quiet": quiet},
         **_place(),
     }
-    return _hand_off(request, start=False, patience=patience)
+    return _hand_off(request, start=False)
 
 
 def ping() -> dict[str, Any] | None:
@@ -174,13 +172,12 @@ def _place() -> dict[str, Any]:
 def _hand_off(
     request: dict[str, Any],
     start: bool,
-    patience: float = 0.0,
     on_event: Callable[[dict[str, Any]], None] | None = None,
 ) -> Outcome | None:
     directory = state_dir()
     request = {"protocol": PROTOCOL_VERSION, "build": build_id(), **request}
     for _ in range(_ATTEMPTS):
-        connection = connect(directory) or _await_controller(directory, patience)
+        connection = connect(directory)
         if connection is None and start:
             connection = _start(directory)
         if connection is None:
@@ -272,8 +269,8 @@ def _lost(pid: int, name: str | None, directory: str) -> int:
 
 
 def _await_controller(directory: str, seconds: float) -> _socket.socket | None:
-    """A connection to the controller that holds ``directory`` (it may be starting), tried
-    for up to ``seconds``; None at once when no standing controller holds it."""
+    """A connection to the standing controller that holds ``directory`` (it may be
+    starting), tried for up to ``seconds``; None at once when none holds it."""
     if seconds <= 0:
         return None
     import time
@@ -283,32 +280,27 @@ def _await_controller(directory: str, seconds: float) -> _socket.socket | None:
         connection = connect(directory)
         if connection is not None:
             return connection
-        if _lock_state(directory) != "standing":
+        if not _held(directory):
             return None
         time.sleep(0.02)
     return None
 
 
-def _lock_state(directory: str) -> str:
-    """``"standing"`` (a standing controller holds the directory), ``"embedded"`` (embedded
-    controllers do) or ``"free"``."""
+def _held(directory: str) -> bool:
+    """Whether a standing controller holds ``directory`` (its lock is taken)."""
     import fcntl
 
     try:
         fd = os.open(os.path.join(directory, LOCK_NAME), os.O_RDONLY)
     except OSError:
-        return "free"
+        return False
     try:
-        for mode, state in ((fcntl.LOCK_EX, "free"), (fcntl.LOCK_SH, "embedded")):
-            try:
-                fcntl.flock(fd, mode | fcntl.LOCK_NB)
-            except BlockingIOError:
-                continue
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            return state
-        return "standing"
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
     finally:
         os.close(fd)
+    return False
 
 
 def _wait_until_unlocked(directory: str) -> None:
@@ -316,13 +308,13 @@ def _wait_until_unlocked(directory: str) -> None:
     import time
 
     deadline = time.monotonic() + _RETIRE_WAIT_SECONDS
-    while _lock_state(directory) == "standing" and time.monotonic() < deadline:
+    while _held(directory) and time.monotonic() < deadline:
         time.sleep(0.02)
 
 
 def _start(directory: str) -> _socket.socket | None:
     """Start a standing controller in the background and connect to it; None when none can
-    start (embedded controllers hold the directory, or it fails: see its log)."""
+    start (see its log) or answer."""
     for _ in range(_ATTEMPTS):
         word = _spawn(directory)
         if word.startswith(b"ready"):
@@ -333,15 +325,39 @@ def _start(directory: str) -> _socket.socket | None:
                 f"{os.path.join(directory, LOG_NAME)}); running the workflow in this process\n"
             )
             return None
-        # Someone holds the directory: a rival that started first (it answers soon), one
-        # that is exiting (it lets go soon: start another), or embedded controllers.
+        # Another one holds the directory: a rival that started first (it answers soon)
+        # or one that is exiting (it lets go soon: start another).
         connection = _await_controller(directory, _RIVAL_WAIT_SECONDS)
         if connection is not None:
             return connection
         _wait_until_unlocked(directory)
-        if _lock_state(directory) != "free":
-            return None
     return None
+
+
+def _spawn_detached(argv: list[str], log: int) -> int:
+    """Start ``argv`` in a session of its own, stdin from /dev/null, output to ``log``."""
+    try:
+        # posix_spawn, not subprocess: no child object to reap (it outlives us) and no
+        # subprocess import on this path. Its own session: no terminal signals reach it.
+        return os.posix_spawn(
+            argv[0],
+            argv,
+            dict(os.environ),
+            file_actions=[
+                (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                (os.POSIX_SPAWN_DUP2, log, 1),
+                (os.POSIX_SPAWN_DUP2, log, 2),
+            ],
+            setsid=True,
+        )
+    except NotImplementedError:  # no POSIX_SPAWN_SETSID here (older libc)
+        import subprocess
+
+        ready_pipe = int(argv[-1])
+        return subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+            pass_fds=(ready_pipe,), start_new_session=True,
+        ).pid  # fmt: skip
 
 
 def _spawn(directory: str) -> bytes:
@@ -358,21 +374,10 @@ def _spawn(directory: str) -> bytes:
     except OSError:
         return b""
     read_end, write_end = os.pipe()
+    argv = [sys.executable, "-m", "tiphys_core", "controller", "--ready-fd", str(write_end)]
     try:
         os.set_inheritable(write_end, True)
-        # posix_spawn, not subprocess: no child object to reap (it outlives us) and no
-        # subprocess import on this path. Its own session: no terminal signals reach it.
-        pid = os.posix_spawn(
-            sys.executable,
-            [sys.executable, "-m", "tiphys_core", "controller", "--ready-fd", str(write_end)],
-            dict(os.environ),
-            file_actions=[
-                (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
-                (os.POSIX_SPAWN_DUP2, log, 1),
-                (os.POSIX_SPAWN_DUP2, log, 2),
-            ],
-            setsid=True,
-        )
+        pid = _spawn_detached(argv, log)
     except OSError:
         os.close(read_end)
         return b""

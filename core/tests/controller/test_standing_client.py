@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from tiphys_core.cli import COMMANDS, build_parser
 from tiphys_core.paths import home
-from tiphys_core.server.lock import LockBusyError, StoreLock
+from tiphys_core.server.lock import LockBusyError, StoreLock, WorkflowLock
 from tiphys_core.server.protocol import SOCKET_NAME, build_id, socket_address, state_dir
 
 # Modules the client side of ``tiphys run`` must not import: the controller has them warm.
@@ -21,31 +21,31 @@ HEAVY = ("yaml", "pluggy", "hera", "pydantic", "sqlite3", "subprocess", "pathlib
 HEAVY_PACKAGES = ("tiphys_core.engine", "tiphys_core.expr", "tiphys_core.spec", "tiphys_core.store")
 
 
-def test_standing_lock_excludes_every_other_controller(tmp_path: Path) -> None:
+def test_store_lock_keeps_a_second_standing_controller_out(tmp_path: Path) -> None:
     standing = StoreLock(str(tmp_path))
-    standing.acquire(exclusive=True)
+    standing.acquire()
     try:
         with pytest.raises(LockBusyError, match=rf"another controller \(pid {os.getpid()}\)"):
-            StoreLock(str(tmp_path)).acquire(exclusive=True)
-        with pytest.raises(LockBusyError):
-            StoreLock(str(tmp_path)).acquire(exclusive=False)
+            StoreLock(str(tmp_path)).acquire()
     finally:
         standing.release()
+    again = StoreLock(str(tmp_path))
+    again.acquire()
+    again.release()
 
 
-def test_embedded_controllers_share_the_lock_but_keep_a_standing_one_out(tmp_path: Path) -> None:
-    first, second = StoreLock(str(tmp_path)), StoreLock(str(tmp_path))
-    first.acquire(exclusive=False)
-    second.acquire(exclusive=False)
-    try:
-        with pytest.raises(LockBusyError, match="an embedded controller"):
-            StoreLock(str(tmp_path)).acquire(exclusive=True)
-    finally:
-        first.release()
-        second.release()
-    free = StoreLock(str(tmp_path))
-    free.acquire(exclusive=True)
-    free.release()
+def test_a_workflow_is_driven_by_one_holder_of_its_lock_at_a_time(tmp_path: Path) -> None:
+    first, second = WorkflowLock(str(tmp_path), "uid-1"), WorkflowLock(str(tmp_path), "uid-1")
+    assert first.try_acquire()
+    assert not second.try_acquire()
+    assert second.held_elsewhere()
+    other = WorkflowLock(str(tmp_path), "uid-2")  # another workflow: its own lock
+    assert other.try_acquire()
+    other.release()
+    first.release()
+    assert second.try_acquire()
+    second.release()
+    assert (tmp_path / "workflows" / "uid-1" / "driver.lock").is_file()
 
 
 def test_lock_of_a_sigkilled_holder_is_free_at_once(tmp_path: Path) -> None:
@@ -53,7 +53,7 @@ def test_lock_of_a_sigkilled_holder_is_free_at_once(tmp_path: Path) -> None:
         [
             sys.executable, "-c",
             "import sys, time; from tiphys_core.server.lock import StoreLock; "
-            "StoreLock(sys.argv[1]).acquire(exclusive=True); print('held', flush=True); "
+            "StoreLock(sys.argv[1]).acquire(); print('held', flush=True); "
             "time.sleep(600)",
             str(tmp_path),
         ],
@@ -68,7 +68,7 @@ def test_lock_of_a_sigkilled_holder_is_free_at_once(tmp_path: Path) -> None:
         assert holder.stdout is not None
         holder.stdout.close()
     lock = StoreLock(str(tmp_path))
-    lock.acquire(exclusive=True)
+    lock.acquire()
     assert lock.holder() == os.getpid()
     lock.release()
     assert StoreLock(str(tmp_path)).holder() is None  # a pid left in the file is not a holder

@@ -14,8 +14,8 @@ import sys
 from typing import Any
 
 _UNFINISHED = ("Pending", "Running")
-# How long an embedded controller that finds the directory taken waits for its owner's socket.
-_OWNER_PATIENCE_SECONDS = 5.0
+# How often a workflow another process drives is looked at in the store.
+_WATCH_SECONDS = 0.25
 
 
 def add_parser(subparsers: Any) -> None:
@@ -95,67 +95,37 @@ def submit(args: argparse.Namespace) -> int:
 
 def submit_embedded(args: argparse.Namespace, sources: list[dict[str, Any]] | None = None) -> int:
     """Submit on this process's own controller (and run the workflow here if asked to)."""
-    from tiphys_core.cli.common import fail, open_store
+    from tiphys_core.cli.common import open_store
     from tiphys_core.cli.submission import SubmitFlags, load_sources, prepare_workflow
     from tiphys_core.controller import tune_garbage_collector
-    from tiphys_core.server.lock import LockBusyError, StoreLock
-    from tiphys_core.server.protocol import state_dir
     from tiphys_core.spec.loader import load_paths
 
     tune_garbage_collector()
-    following = args.watch or args.wait
-    lock = StoreLock(state_dir())
-    if following:
-        try:
-            lock.acquire(exclusive=False)
-        except LockBusyError as err:
-            return (
-                _hand_to_owner(args, err, sources)
-                if not args.embedded
-                else fail(f"{err}; run without --embedded to hand the workflow to it")
+    loaded = load_sources(sources) if sources is not None else load_paths([args.file])
+    store = open_store()
+    flags = SubmitFlags(
+        file=args.file, parameters=args.parameter, parameter_file=args.parameter_file,
+        entrypoint=args.entrypoint, generate_name=args.generate_name, name=args.name,
+    )  # fmt: skip
+    prepared = prepare_workflow(loaded, flags, store, sys.stderr)
+    if isinstance(prepared, int):
+        return prepared
+    store.create(prepared)
+    name = prepared.name
+    if args.output == "name":
+        print(name)
+    if not (args.watch or args.wait):
+        if args.output != "name":
+            print(
+                f"Name: {name}\nStatus: Pending (run `tiphys controller` or `tiphys wait {name}`)"
             )
-    try:
-        loaded = load_sources(sources) if sources is not None else load_paths([args.file])
-        store = open_store()
-        flags = SubmitFlags(
-            file=args.file, parameters=args.parameter, parameter_file=args.parameter_file,
-            entrypoint=args.entrypoint, generate_name=args.generate_name, name=args.name,
-        )  # fmt: skip
-        prepared = prepare_workflow(loaded, flags, store, sys.stderr)
-        if isinstance(prepared, int):
-            return prepared
-        store.create(prepared)
-        name = prepared.name
-        if args.output == "name":
-            print(name)
-        if not following:
-            if args.output != "name":
-                print(
-                    f"Name: {name}\nStatus: Pending (run `tiphys controller` or `tiphys wait {name}`)"
-                )
-            return 0
-        return drive(
-            store,
-            prepared.uid,
-            live=args.watch and args.output not in ("name", "json", "yaml"),
-            color=not args.no_color,
-        )
-    finally:
-        lock.release()
-
-
-def _hand_to_owner(
-    args: argparse.Namespace, busy: Exception, sources: list[dict[str, Any]] | None
-) -> int:
-    """The directory's standing controller came up meanwhile: submit there after all."""
-    from tiphys_core import client
-    from tiphys_core.cli.common import fail
-
-    request = client.submit_request(args, *_show(args, args.watch))
-    if sources is not None:
-        request["sources"] = sources
-    code = client.submit(request, start=True, patience=_OWNER_PATIENCE_SECONDS)
-    return code if code is not None else fail(f"{busy}, but it does not answer on its socket")
+        return 0
+    return follow_embedded(
+        store,
+        prepared.uid,
+        live=args.watch and args.output not in ("name", "json", "yaml"),
+        color=not args.no_color,
+    )
 
 
 def _show(args: argparse.Namespace, watch: bool) -> tuple[bool, bool]:
@@ -241,36 +211,51 @@ def follow(store: Any, uid: str, live: bool, color: bool, quiet: bool = False) -
 
 
 def follow_embedded(store: Any, uid: str, live: bool, color: bool, quiet: bool = False) -> int:
-    """Run the workflow on a controller embedded here, holding the directory's shared lock."""
+    """Run the workflow on a controller embedded here; if another process drives it (the
+    standing controller, another ``tiphys``), follow it there instead: never run it twice."""
+    import time
+
     from tiphys_core import client
-    from tiphys_core.cli.common import fail
-    from tiphys_core.server.lock import LockBusyError, StoreLock
+    from tiphys_core.server.lock import WorkflowLock
     from tiphys_core.server.protocol import state_dir
 
-    tty = sys.stdout.isatty()
-    lock = StoreLock(state_dir())
-    busy: LockBusyError | None = None
-    for _ in range(3):
-        try:
-            lock.acquire(exclusive=False)
-        except LockBusyError as err:  # a standing controller took the directory: follow there
-            busy = err
-            outcome = client.follow(
-                uid, live=live and tty, color=color and tty, quiet=quiet,
-                patience=_OWNER_PATIENCE_SECONDS,
-            )  # fmt: skip
+    lock = WorkflowLock(state_dir(), uid)
+    asked = False
+    while not lock.try_acquire():
+        if not asked:  # the standing controller may be its driver: it shows it best
+            asked = True
+            tty = sys.stdout.isatty()
+            outcome = client.follow(uid, live=live and tty, color=color and tty, quiet=quiet)
             if outcome is not None:
                 return outcome.code
-            continue  # it exited meanwhile: drive the workflow here after all
-        try:
-            return drive(store, uid, live, color, quiet)
-        finally:
-            lock.release()
-    return fail(f"{busy}, but it does not answer on its socket")
+        record = store.get(uid)
+        if record is None or record.phase not in _UNFINISHED:  # it ended there
+            return _show_end(store, uid, record, quiet)
+        time.sleep(_WATCH_SECONDS)  # its driver may die: then it is ours to resume
+    try:
+        record = store.get(uid)
+        if record is None or record.phase not in _UNFINISHED:  # it ended while we waited
+            return _show_end(store, uid, record, quiet)
+        return drive(store, uid, live, color, quiet)
+    finally:
+        lock.release()
+
+
+def _show_end(store: Any, uid: str, record: Any, quiet: bool) -> int:
+    """The end of a workflow another process drove, as ``run`` shows an end."""
+    from tiphys_core.cli.common import fail
+    from tiphys_core.cli.display import summary
+
+    if record is None:
+        return fail(f"workflow {uid} was deleted")
+    if not quiet:
+        print(summary(record, store.nodes(uid), color=False))
+    return 0 if record.phase == "Succeeded" else 1
 
 
 def drive(store: Any, uid: str, live: bool, color: bool, quiet: bool = False) -> int:
-    """Run the workflow on a controller in this process and show it (the caller holds the lock)."""
+    """Run the workflow on a controller in this process and show it (the caller holds its
+    driver lock)."""
     import queue
 
     from tiphys_core.cli.display import LiveView, summary

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -22,9 +23,13 @@ from tiphys_core.controller import Controller
 from tiphys_core.engine import Engine, Node
 from tiphys_core.plugins import Hooks
 from tiphys_core.server.launchers import LauncherPools, StoppingError, WorkflowResults
+from tiphys_core.server.lock import WorkflowLock
 from tiphys_core.store import Store, WorkflowRecord
 
 Log = Callable[[str], None]
+UNFINISHED = ("Pending", "Running")
+# How often a workflow another process drives is looked at in the store.
+WATCH_SECONDS = 0.25
 
 
 class _Outbox:
@@ -175,7 +180,26 @@ class Runs:
         thread.start()
 
     def drive(self, run: Run, store: Store) -> None:
-        """Run a claimed workflow to its end in this thread, showing it to its followers."""
+        """Run a claimed workflow to its end in this thread, showing it to its followers.
+        While another process drives it (an embedded controller), follow it in the store,
+        and take over if that process dies first."""
+        lock = WorkflowLock(str(self.home), run.uid)
+        while not lock.try_acquire():
+            record = store.get(run.uid)
+            if record is None or record.phase not in UNFINISHED or self.stopping.is_set():
+                self._end_elsewhere(run, store, record)
+                return
+            time.sleep(WATCH_SECONDS)
+        try:
+            record = store.get(run.uid)
+            if record is None or record.phase not in UNFINISHED:  # it ended while we waited
+                self._end_elsewhere(run, store, record)
+            else:
+                self._drive(run, store)
+        finally:
+            lock.release()
+
+    def _drive(self, run: Run, store: Store) -> None:
         record = store.get(run.uid)
         if record is None:  # deleted meanwhile
             self._end(run, lambda f: f.fail(f"tiphys: workflow {run.uid} was deleted\n", 1))
@@ -217,6 +241,16 @@ class Runs:
         nodes = store.nodes(run.uid)
         self.log(f"workflow {final.name} {final.phase}")
         self._end(run, lambda f: f.finish(final, nodes))
+
+    def _end_elsewhere(self, run: Run, store: Store, record: WorkflowRecord | None) -> None:
+        """The end of a workflow another process drove: its final state, from the store."""
+        if record is None:
+            self._end(run, lambda f: f.fail(f"tiphys: workflow {run.uid} was deleted\n", 1))
+        elif record.phase in UNFINISHED:  # we stop first
+            self._end(run, lambda f: self._abandoned(f, record.name))
+        else:
+            nodes = store.nodes(run.uid)
+            self._end(run, lambda f: f.finish(record, nodes))
 
     def detach(self, follower: Follower) -> None:
         """A client stopped following (it went away); its workflow goes on."""

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tiphys_core.server.lock import LockBusyError, StoreLock
+from tiphys_core.server.lock import LockBusyError, StoreLock, WorkflowLock
 from tiphys_core.server.protocol import (
     LOG_NAME,
     PROTOCOL_VERSION,
@@ -45,7 +45,7 @@ _REQUEST_TIMEOUT_SECONDS = 30.0
 _STOP_JOIN_SECONDS = 5.0
 # Not idle before this, whatever the idle period: the client that started us connects first.
 _START_GRACE_SECONDS = 2.0
-_UNFINISHED = ("Pending", "Running")
+_LOG_LIMIT_BYTES = 1 << 20
 
 
 def serve(idle: float, ready_fd: int | None = None) -> int:
@@ -57,7 +57,7 @@ def serve(idle: float, ready_fd: int | None = None) -> int:
         _close_inherited(keep=ready_fd)
     lock = StoreLock(directory)
     try:
-        lock.acquire(exclusive=True)
+        lock.acquire()
     except LockBusyError as err:
         _say_ready(ready_fd, b"busy\n")
         print(f"tiphys: {err}", file=sys.stderr, flush=True)
@@ -101,7 +101,7 @@ class StandingController:
 
     def run(self) -> int:
         for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda *_: self.stopping.set())
+            signal.signal(signum, self._on_signal)
         from tiphys_core.controller import tune_garbage_collector
         from tiphys_core.plugins import Hooks, make_plugin_manager
         from tiphys_core.server.launchers import LauncherPools
@@ -137,6 +137,10 @@ class StandingController:
             self._shut_down()
         return 0
 
+    def _on_signal(self, signum: int, frame: object) -> None:
+        self.log(f"{signal.Signals(signum).name} received: stopping")
+        self.stopping.set()
+
     def log(self, text: str) -> None:
         print(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {text}", flush=True)
 
@@ -166,9 +170,12 @@ class StandingController:
 
         Later ones are driven when a client asks (``tiphys wait``, ``retry --wait``): a
         workflow being prepared by another command (``retry`` resets rows, then deletes
-        the old results) must not be picked up halfway.
+        the old results) must not be picked up halfway. Those an embedded controller
+        drives are left to it.
         """
         for record in store.unfinished():
+            if WorkflowLock(str(self.home), record.uid).held_elsewhere():
+                continue
             run = self.runs.claim(record.uid, self.working_dir, self.environment)
             if run is not None:
                 self.runs.start(run)
@@ -355,6 +362,7 @@ class StandingController:
 
     def _follow(self, request: dict[str, Any], follower: Follower) -> None:
         """Show an existing workflow to its end, driving it if nobody does."""
+        from tiphys_core.server.runs import UNFINISHED
         from tiphys_core.store import Store
 
         store = Store(self.home / "tiphys.db")
@@ -366,13 +374,13 @@ class StandingController:
                 follower.exit(1)
                 return
             follower.send({"workflow": {"name": record.name, "uid": record.uid}})
-            if record.phase in _UNFINISHED:
+            if record.phase in UNFINISHED:
                 working_dir, environment = self._client_place(request)
                 run = self.runs.claim(record.uid, working_dir, environment, follower)
                 if run is None:
                     return  # its driver shows it to this follower too
                 current = store.get(record.uid)
-                if current is not None and current.phase in _UNFINISHED:
+                if current is not None and current.phase in UNFINISHED:
                     self.runs.start(run)
                     return
                 self.runs.unclaim(record.uid)  # it ended between the two reads
@@ -514,9 +522,11 @@ def _say_ready(ready_fd: int | None, word: bytes) -> None:
 
 
 def _restart_log() -> None:
-    """A background controller's stdout is its log: keep only this controller's lines."""
+    """A background controller's stdout is its log (appended to, so the last controllers'
+    ends stay readable); a log grown past a limit starts over."""
     with contextlib.suppress(OSError, ValueError):
-        os.ftruncate(sys.stdout.fileno(), 0)
+        if os.fstat(sys.stdout.fileno()).st_size > _LOG_LIMIT_BYTES:
+            os.ftruncate(sys.stdout.fileno(), 0)
 
 
 def _close_inherited(keep: int) -> None:
