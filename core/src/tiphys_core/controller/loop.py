@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+import os
 import queue
 import sys
 import time
@@ -54,6 +55,26 @@ def workflow_volumes(spec: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The volumes every node may mount: ``spec.volumes`` and ``spec.volumeClaimTemplates``."""
     entries = [*(spec.get("volumes") or ()), *(spec.get("volumeClaimTemplates") or ())]
     return [dict(entry) for entry in entries if isinstance(entry, Mapping)]
+
+
+def _new_node_dir(path: str) -> bool:
+    """Make a node's directory; False if it was there (one ``mkdir`` in the usual case)."""
+    try:
+        os.mkdir(path)
+    except FileNotFoundError:
+        os.makedirs(path, exist_ok=True)
+    except FileExistsError:
+        return False
+    return True
+
+
+def _stored_result(node_dir: str) -> NodeResult | None:
+    """The result a node wrote before the controller stopped, if any."""
+    try:
+        with open(os.path.join(node_dir, "result.json"), encoding="utf-8") as handle:
+            return NodeResult.from_json(handle.read())
+    except FileNotFoundError:
+        return None
 
 
 class Launcher(Protocol):
@@ -114,13 +135,16 @@ class Controller:
             if engine.finished and record.finished is None:
                 record.finished = time.time()
                 record.outputs = engine.workflow_outputs()
-            self.store.commit(record, changed)
-            if observer is not None:
+            if observer is not None:  # before the launches: hooks hear of a node first
                 observer.step(engine, changed)
-            if on_step is not None:
-                on_step(engine, changed)
+            # Launch first: the agents spawn while this step is committed and shown. A
+            # launched node's result is read only after the commit below, and one that
+            # ends before a crash is found in its result.json when the step is replayed.
             for action in actions:
                 self._act(action, record, in_flight, timers, volumes)
+            self.store.commit(record, changed)
+            if on_step is not None:
+                on_step(engine, changed)
             if engine.finished:
                 for node_id in list(in_flight):
                     self.launcher.cancel(node_id)
@@ -138,23 +162,17 @@ class Controller:
         volumes: list[dict[str, Any]],
     ) -> None:
         if isinstance(action, Launch):
-            node_dir = (
-                self.home
-                / "workflows"
-                / record.uid
-                / "nodes"
-                / f"{action.node_id}-{action.attempt}"
-            )
-            stored = node_dir / "result.json"
-            if stored.is_file():  # finished before a crash: take the result, do not run again
-                self.results.put(NodeResult.from_json(stored.read_text()))
+            workflow_dir = os.path.join(self.home, "workflows", record.uid)
+            node_dir = os.path.join(workflow_dir, "nodes", f"{action.node_id}-{action.attempt}")
+            stored = None if _new_node_dir(node_dir) else _stored_result(node_dir)
+            if stored is not None:  # finished before a crash: take the result, do not run again
+                self.results.put(stored)
             else:
-                node_dir.mkdir(parents=True, exist_ok=True)
                 self.launcher.launch(
                     NodeRequest(
                         workflow=WorkflowIdentity(record.name, record.namespace, record.uid),
                         node_id=action.node_id, node_name=action.node_name, template=action.template,
-                        node_dir=str(node_dir), workflow_dir=str(self.home / "workflows" / record.uid),
+                        node_dir=node_dir, workflow_dir=workflow_dir,
                         attempt=action.attempt, capture_result=action.capture_result,
                         deadline=action.deadline, pod_name=action.node_id, volumes=volumes,
                     )

@@ -75,6 +75,10 @@ class Store:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.executescript(SCHEMA)
+        self._encode = json.JSONEncoder(separators=(",", ":")).encode
+        # What each workflow's row holds, as this store last wrote it: an engine step that
+        # changes only nodes (most do) leaves the row alone.
+        self._written: dict[str, tuple[Any, ...]] = {}
 
     def close(self) -> None:
         self.db.close()
@@ -107,7 +111,10 @@ class Store:
                 f"SELECT {_COLUMNS} FROM workflows WHERE name = ? OR uid = ?",
                 (name_or_uid, name_or_uid),
             ).fetchone()
-        return _record(row) if row else None
+        if not row:
+            return None
+        self._written.pop(row[0], None)  # whoever reads it may change it: write it again
+        return _record(row)
 
     def all(self) -> list[WorkflowRecord]:
         rows = self.db.execute(f"SELECT {_COLUMNS} FROM workflows ORDER BY created DESC").fetchall()
@@ -122,6 +129,7 @@ class Store:
     def reset_for_retry(self, uid: str) -> list[str]:
         """Forget every node that did not succeed (and the workflow's end) so they run again;
         returns the ids forgotten. Succeeded and skipped nodes are kept and not re-run."""
+        self._written.pop(uid, None)
         with self._transaction():
             rows = self.db.execute(
                 "SELECT id FROM nodes WHERE workflow_uid = ? AND phase NOT IN ('Succeeded', 'Skipped')",
@@ -138,6 +146,7 @@ class Store:
         return [row[0] for row in rows]
 
     def delete(self, uid: str) -> None:
+        self._written.pop(uid, None)
         with self._transaction():
             self.db.execute("DELETE FROM nodes WHERE workflow_uid = ?", (uid,))
             self.db.execute("DELETE FROM workflows WHERE uid = ?", (uid,))
@@ -146,20 +155,26 @@ class Store:
 
     def commit(self, record: WorkflowRecord, nodes: Iterable[Node]) -> None:
         """Write the workflow's status and every changed node in one transaction."""
-        rows = [
-            (record.uid, n.id, n.phase, json.dumps(n.to_row(), separators=(",", ":")))
-            for n in nodes
-        ]
+        encode = self._encode
+        rows = [(record.uid, n.id, n.phase, encode(n.to_row())) for n in nodes]
+        status = (
+            record.phase, record.message, record.started, record.finished, encode(record.outputs)
+        )  # fmt: skip
+        unchanged = self._written.get(record.uid) == status
+        if unchanged and not rows:
+            return
         with self._transaction():
-            self.db.execute(
-                "UPDATE workflows SET phase = ?, message = ?, started = ?, finished = ?, outputs = ? WHERE uid = ?",
-                (record.phase, record.message, record.started, record.finished, json.dumps(record.outputs), record.uid),
-            )  # fmt: skip
+            if not unchanged:
+                self.db.execute(
+                    "UPDATE workflows SET phase = ?, message = ?, started = ?, finished = ?, outputs = ? WHERE uid = ?",
+                    (*status, record.uid),
+                )  # fmt: skip
             self.db.executemany(
                 "INSERT INTO nodes (workflow_uid, id, phase, row) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (workflow_uid, id) DO UPDATE SET phase = excluded.phase, row = excluded.row",
                 rows,
             )
+        self._written[record.uid] = status
 
     def nodes(self, uid: str) -> dict[str, Node]:
         rows = self.db.execute("SELECT row FROM nodes WHERE workflow_uid = ?", (uid,)).fetchall()
@@ -177,6 +192,14 @@ class Store:
 
     def take_commands(self, uid: str) -> list[tuple[str, dict[str, Any]]]:
         """Commands sent to ``uid``, oldest first; each is returned once."""
+        # Asked after every engine step: a plain read finds none without taking the lock.
+        if (
+            self.db.execute(
+                "SELECT 1 FROM commands WHERE workflow_uid = ? LIMIT 1", (uid,)
+            ).fetchone()
+            is None
+        ):
+            return []
         with self._transaction():
             rows = self.db.execute(
                 "SELECT id, command, arguments FROM commands WHERE workflow_uid = ? ORDER BY id",
