@@ -8,6 +8,7 @@ shared by the workflow's nodes; a ``hostPath`` is the host's directory itself.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -70,15 +71,12 @@ def plan_mounts(
     # a virtualenv under /tmp): the directories on PATH and this Python's prefix are shown
     # at the same place; so is the node's own directory (its staged script).
     node_dir = os.path.normpath(request.node_dir)
-    needed = [sys.prefix, sys.base_prefix, *os.environ.get("PATH", "").split(os.pathsep)]
+    needed = list(_runtime_dirs((sys.prefix, sys.base_prefix), os.environ.get("PATH", "")))
     command = (container.get("command") or [None])[0]
     if isinstance(command, str) and os.path.isabs(command):
-        needed.append(os.path.dirname(command))
+        needed.append(os.path.normpath(os.path.dirname(command)))
     shown: set[str] = set()
     for path in needed:
-        if not path or not os.path.isabs(path):
-            continue
-        path = os.path.normpath(path)
         for mount in list(mounts):
             if _under(path, mount.target):
                 first = os.path.relpath(path, mount.target).split(os.sep)[0]
@@ -89,6 +87,14 @@ def plan_mounts(
     if any(_under(node_dir, mount.target) for mount in mounts):
         mounts.append(BindMount(node_dir, node_dir))
     return mounts
+
+
+@functools.lru_cache(maxsize=8)
+def _runtime_dirs(prefixes: tuple[str, ...], path_variable: str) -> tuple[str, ...]:
+    """The absolute directories among ``prefixes`` and ``$PATH``, normalized, each once
+    (the same for every node of an agent: worked out once)."""
+    found = (*prefixes, *path_variable.split(os.pathsep))
+    return tuple(dict.fromkeys(os.path.normpath(p) for p in found if p and os.path.isabs(p)))
 
 
 def _under(path: str, target: str) -> bool:

@@ -119,6 +119,8 @@ def stage_main_inputs(
 
     :raises ArtifactError: an artifact is missing or cannot be loaded.
     """
+    if not (node.request.template.get("inputs") or {}).get("artifacts"):
+        return  # most nodes: no secrets to look up either
     extra = stage_input_artifacts(
         node.request,
         view_mounts=main.spec.mounts,
