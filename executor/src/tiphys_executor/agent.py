@@ -154,7 +154,7 @@ class Agent:
             return None
         request.node_dir = os.path.abspath(request.node_dir)
         request.workflow_dir = os.path.abspath(request.workflow_dir)
-        control = NodeControl(kill_grace=self._kill_grace)
+        control = NodeControl(kill_grace=self._kill_grace, held=[])
         node = NodeContext(
             request=request,
             isolation=self._isolation,
@@ -171,6 +171,12 @@ class Agent:
         return node
 
     def _run(self, node: NodeContext) -> None:
+        try:
+            self._run_and_report(node)
+        finally:
+            node.control.release()  # the node's views are torn down once it is reported
+
+    def _run_and_report(self, node: NodeContext) -> None:
         try:
             result = run_node(node, self._registry)
         except Exception as exc:  # e.g. node_dir cannot be created: report, keep serving

@@ -311,7 +311,10 @@ class Isolation:
         _check(self._libc.setns(self._host_namespace, _CLONE_NEWNS), "setns(host namespace)")
 
     def spawn(
-        self, mounts: Sequence[BindMount], start: Callable[[], subprocess.Popen[bytes]]
+        self,
+        mounts: Sequence[BindMount],
+        start: Callable[[], subprocess.Popen[bytes]],
+        hold: list[int] | None = None,
     ) -> subprocess.Popen[bytes]:
         """Call ``start`` (which spawns the node's process) inside a view with ``mounts``.
 
@@ -319,6 +322,9 @@ class Isolation:
         The calling thread is back in the host's view when this returns, unless
         :meth:`stranded` says otherwise.
 
+        :param hold: where to append a descriptor of the view, which keeps it after the
+            process ends, for the caller to close: the last process of a view to exit
+            otherwise tears it down before its parent hears that it ended.
         :raises IsolationError: a mount failed (the message names its target).
         """
         if not self.available:
@@ -332,7 +338,11 @@ class Isolation:
                 "mount --make-rprivate /",
             )
             self._apply(mounts)
-            return start()
+            process = start()
+            if hold is not None:
+                with contextlib.suppress(OSError):
+                    hold.append(os.open("/proc/thread-self/ns/mnt", os.O_RDONLY | os.O_CLOEXEC))
+            return process
         finally:
             # The process keeps its namespace alive; this thread goes home.
             if self._libc.setns(self._host_namespace, _CLONE_NEWNS) != 0:

@@ -67,10 +67,15 @@ class NodeControl:
     terminates them all and keeps new ones from starting.
 
     :param kill_grace: seconds between SIGTERM and SIGKILL.
+    :param held: None, or where the node's main processes leave a descriptor of their
+        private view (mount namespace), which keeps it after they end; whoever reports the
+        node closes them with :meth:`release` once it has, so the view's teardown (which
+        waits for the kernel) is not between the process's end and the report.
     """
 
     kill_grace: float = 10.0
     message: str = ""
+    held: list[int] | None = None
     _cancelled: bool = False
     _abandoned: bool = False
     _processes: dict[int, subprocess.Popen[bytes]] = field(default_factory=dict)
@@ -142,6 +147,12 @@ class NodeControl:
             self._timers.setdefault(process.pid, []).append(timer)
         timer.start()
 
+    def release(self) -> None:
+        """Close the descriptors in :attr:`held` (the views are torn down now)."""
+        while self.held:
+            with contextlib.suppress(OSError):
+                os.close(self.held.pop())
+
     def detach(self, process: subprocess.Popen[bytes]) -> None:
         """The process has been reaped: forget it and stop its pending kills."""
         with self._lock:
@@ -187,7 +198,7 @@ def run_process(spec: ProcessSpec, isolation: Isolation, control: NodeControl) -
                 start_new_session=True,
             )
 
-        process = isolation.spawn(spec.mounts, start)
+        process = isolation.spawn(spec.mounts, start, hold=control.held)
         tail = (
             _PipeCopier(process.stdout, log_fd, prefix, spec.capture_stdout)
             if process.stdout is not None
