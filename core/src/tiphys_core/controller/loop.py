@@ -32,6 +32,9 @@ def tune_garbage_collector() -> None:
 
 
 COMMAND_POLL_SECONDS = 0.25
+# Engine steps are committed together, at most this long after the first of them: what a
+# crash loses meanwhile is replayed (a finished node's result is in its result.json).
+COMMIT_SECONDS = 0.05
 
 
 def _selector(text: Any) -> Callable[[Node], bool] | None:
@@ -129,6 +132,9 @@ class Controller:
         volumes = workflow_volumes(engine.spec)
         timers: list[tuple[float, str]] = []
         in_flight: set[str] = set()
+        uncommitted: dict[str, Node] = {}
+        commit_by = 0.0  # monotonic time by which the uncommitted steps are committed
+        commit_now = False
         while True:
             changed, actions = engine.drain()
             record.phase, record.message = engine.phase, engine.message
@@ -137,12 +143,17 @@ class Controller:
                 record.outputs = engine.workflow_outputs()
             if observer is not None:  # before the launches: hooks hear of a node first
                 observer.step(engine, changed)
-            # Launch first: the agents spawn while this step is committed and shown. A
-            # launched node's result is read only after the commit below, and one that
-            # ends before a crash is found in its result.json when the step is replayed.
+            # Launch first: the agents spawn while this step is committed and shown. A node
+            # that ends before a crash is found in its result.json when the step is replayed.
             for action in actions:
                 self._act(action, record, in_flight, timers, volumes)
-            self.store.commit(record, changed)
+            if not uncommitted:
+                commit_by = time.monotonic() + COMMIT_SECONDS
+            uncommitted.update((node.id, node) for node in changed)
+            if engine.finished or not in_flight or commit_now or time.monotonic() >= commit_by:
+                self.store.commit(record, uncommitted.values())
+                uncommitted.clear()
+                commit_now = False
             if on_step is not None:
                 on_step(engine, changed)
             if engine.finished:
@@ -150,8 +161,10 @@ class Controller:
                     self.launcher.cancel(node_id)
                 self._collect_artifacts(engine, ON_COMPLETION)
                 return record
-            if not self._obey(engine, record.uid):
-                self._wait(engine, timers, in_flight)
+            if self._obey(engine, record.uid):
+                commit_now = True  # the commands are taken: commit what they did at once
+            else:
+                self._wait(engine, timers, in_flight, commit_by if uncommitted else None)
 
     def _act(
         self,
@@ -200,8 +213,15 @@ class Controller:
                 engine.resume(_selector(arguments.get("selector")), arguments.get("outputs"))
         return bool(commands)
 
-    def _wait(self, engine: Engine, timers: list[tuple[float, str]], in_flight: set[str]) -> None:
-        """Block until a result arrives, a timer is due or a command may have come."""
+    def _wait(
+        self,
+        engine: Engine,
+        timers: list[tuple[float, str]],
+        in_flight: set[str],
+        commit_by: float | None = None,
+    ) -> None:
+        """Block until a result arrives, a timer is due, a command may have come or
+        ``commit_by`` (monotonic) is reached."""
         timeout = max(0.0, timers[0][0] - time.time()) if timers else None
         if not in_flight and timeout is None and not engine.waiting_for_someone:
             raise RuntimeError(
@@ -209,6 +229,8 @@ class Controller:
             )
         # Commands from other processes are looked for at this pace; results are not.
         poll = COMMAND_POLL_SECONDS if timeout is None else min(timeout, COMMAND_POLL_SECONDS)
+        if commit_by is not None:
+            poll = max(0.0, min(poll, commit_by - time.monotonic()))
         try:
             result = self.results.get(timeout=poll)
         except queue.Empty:
