@@ -102,7 +102,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         tune_garbage_collector()
     try:
-        return int(handler(args))
+        code = int(handler(args))
+        if argv is None and getattr(args, "handed_off", False):
+            _exit_now(code)
+        return code
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
@@ -116,6 +119,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 3
+
+
+def _exit_now(code: int) -> None:
+    """End a ``tiphys`` process whose work the standing controller did: its output is
+    flushed and nothing else is left to clean up, so the interpreter's teardown (a few
+    milliseconds, a tenth of a warm ``tiphys run``) is skipped."""
+    import contextlib  # loaded already (typing imports it)
+
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(BrokenPipeError, ValueError):
+            stream.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover

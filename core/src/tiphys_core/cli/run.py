@@ -88,6 +88,7 @@ def submit(args: argparse.Namespace) -> int:
         request = client.submit_request(args, *_show(args, args.watch))
         code = client.submit(request, start=args.watch or args.wait)
         if code is not None:
+            args.handed_off = True
             return code
         sources = request["sources"]  # stdin was read already
     return submit_embedded(args, sources)
