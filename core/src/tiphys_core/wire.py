@@ -4,6 +4,12 @@ A :class:`NodeRequest` asks an executor to run one node's template (already full
 substituted); a :class:`NodeResult` reports how it ended. Locally they travel as one
 JSON document per line over an agent's stdin/stdout; on Kubernetes the request is in
 the pod and the result comes back through the API. Both sides use only these types.
+
+A node reports once, when it ends, except a daemon (``daemon: true``): it first reports
+``Running`` once it is ready (its process started, or its ``readinessProbe`` passed), so
+its scope can go on while it runs, then reports its end as any node does.
+
+Version 2 added that ``Running`` report and ``NodeResult.pod_ip``.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ import json
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-WIRE_VERSION = 1
+WIRE_VERSION = 2
 
 # Node phases, as Argo spells them.
 PENDING = "Pending"
@@ -76,13 +82,15 @@ class NodeRequest:
 
 @dataclass
 class NodeResult:
-    """How one node ended.
+    """How one node ended, or (phase ``Running``) that a daemon node is ready.
 
     :param outputs: Argo-shaped: ``{"parameters": [{"name", "value"}], "artifacts": [...],
         "result": str, "exitCode": str}``, each key present only when produced.
     :param started_at: / :param finished_at: seconds since the epoch.
     :param containers: for a ``containerSet``, how each container ended:
         ``{"name", "phase", "message", "startedAt", "finishedAt", "exitCode"}``.
+    :param pod_ip: where the node's pod can be reached (a daemon's ``{{steps.X.ip}}``);
+        locally ``127.0.0.1``, as nodes run as host processes.
     """
 
     node_id: str
@@ -92,7 +100,13 @@ class NodeResult:
     started_at: float = 0.0
     finished_at: float = 0.0
     containers: list[dict[str, Any]] = field(default_factory=list)
+    pod_ip: str = ""
     version: int = WIRE_VERSION
+
+    @property
+    def final(self) -> bool:
+        """Whether this is the node's last report (not a daemon's ``Running`` one)."""
+        return self.phase != RUNNING
 
     def to_json(self) -> str:
         return json.dumps(_plain(self), separators=(",", ":"))

@@ -11,7 +11,15 @@ from pathlib import Path
 
 import pytest
 from tiphys_core.launch import LauncherClosedError, LocalLauncher
-from tiphys_core.wire import ERROR, SUCCEEDED, NodeRequest, NodeResult, WorkflowIdentity
+from tiphys_core.wire import (
+    ERROR,
+    RUNNING,
+    SUCCEEDED,
+    WIRE_VERSION,
+    NodeRequest,
+    NodeResult,
+    WorkflowIdentity,
+)
 
 FAKE_AGENT = """
 import json, os, sys, threading
@@ -19,7 +27,7 @@ lock = threading.Lock()
 print("fake agent ready", file=sys.stderr, flush=True)
 
 def send(document):
-    document["version"] = 1
+    document["version"] = WIRE_VERSION
     document.setdefault("outputs", {})["pid"] = str(os.getpid())
     with lock:
         sys.stdout.write(json.dumps(document) + "\\n")
@@ -29,6 +37,8 @@ for line in sys.stdin:
     request = json.loads(line)
     if "cancel" in request:
         send({"node_id": request["cancel"], "phase": "Error", "message": request["message"]})
+    elif request["node_id"].startswith("daemon"):  # ready, then runs until cancelled
+        send({"node_id": request["node_id"], "phase": "Running", "pod_ip": "127.0.0.1"})
     elif request["node_id"].startswith("die"):
         sys.exit(3)
     elif not request["node_id"].startswith("hang"):
@@ -39,7 +49,7 @@ for line in sys.stdin:
 @pytest.fixture
 def fake_agent(tmp_path: Path) -> list[str]:
     script = tmp_path / "fake_agent.py"
-    script.write_text(FAKE_AGENT)
+    script.write_text(f"WIRE_VERSION = {WIRE_VERSION}\n{FAKE_AGENT}")
     return [sys.executable, str(script)]
 
 
@@ -69,6 +79,19 @@ def test_results_arrive_on_the_queue(
     launcher.launch(request("a"))
     result = results.get(timeout=10)
     assert (result.node_id, result.phase) == ("a", SUCCEEDED)
+    assert launcher.in_flight() == 0
+
+
+def test_daemon_running_report_arrives_before_its_result_and_keeps_it_in_flight(
+    launcher: LocalLauncher, results: queue.Queue[NodeResult]
+) -> None:
+    launcher.launch(request("daemon-a"))
+    report = results.get(timeout=10)
+    assert (report.node_id, report.phase, report.final) == ("daemon-a", RUNNING, False)
+    assert launcher.in_flight() == 1
+    launcher.cancel("daemon-a")
+    result = results.get(timeout=10)
+    assert (result.phase, result.final) == (ERROR, True)
     assert launcher.in_flight() == 0
 
 

@@ -2,7 +2,8 @@
 
 Run as ``python -m tiphys_executor.agent``. It reads one JSON document per line on
 stdin and writes one :class:`~tiphys_core.wire.NodeResult` per line on stdout as each
-node ends (after writing it to ``<node_dir>/result.json``). A line is either a
+node ends (after writing it to ``<node_dir>/result.json``), and before that a ``Running``
+one when a daemon is ready (not written to the file). A line is either a
 :class:`~tiphys_core.wire.NodeRequest` or a cancellation ``{"cancel": "<node id>"}``
 (optionally with ``"message"``), which terminates that node's process group; the node
 then ends ``Error`` with that message (default ``terminated``).
@@ -162,6 +163,7 @@ class Agent:
             environment=self._environment,
             working_dir=self._working_dir,
             drivers=self._drivers,
+            on_running=self._report_running,
         )
         with self._lock:
             if request.node_id in self._running:
@@ -191,6 +193,10 @@ class Agent:
         except OSError as exc:
             self.say(f"could not write the result file of node {result.node_id}: {exc}")
         self._send(text)
+
+    def _report_running(self, report: NodeResult) -> None:
+        # Not in result.json: a controller that recovers runs a daemon again.
+        self._send(report.to_json())
 
     def _cancel(self, node_id: str, message: str) -> None:
         with self._lock:

@@ -9,10 +9,10 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from tiphys_core.wire import ERROR, NodeRequest, NodeResult
+from tiphys_core.wire import ERROR, RUNNING, NodeRequest, NodeResult
 
 from tiphys_executor.fsutil import ensure_existing_dir
 from tiphys_executor.isolation import Isolation
@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
 RESULT_FILE = "result.json"
 LOG_FILE = "main.log"
+# Nodes run as host processes: a daemon is reached on the loopback address.
+LOCAL_POD_IP = "127.0.0.1"
 
 
 class NodeContext:
@@ -44,6 +46,8 @@ class NodeContext:
     :param secrets: where secret selectors are read; default ``$TIPHYS_HOME/secrets``,
         made on first use (reading secrets imports the artifact API, which a plain
         container node does not need).
+    :param on_running: sends a ``Running`` report to the controller before the result
+        (a daemon that is ready); None: nobody listens.
     """
 
     def __init__(
@@ -55,6 +59,7 @@ class NodeContext:
         working_dir: str | None = None,
         drivers: Lookup[Any] | None = None,
         secrets: Secrets | None = None,
+        on_running: Callable[[NodeResult], None] | None = None,
     ) -> None:
         self.request = request
         self.isolation = isolation
@@ -63,6 +68,15 @@ class NodeContext:
         self.working_dir = working_dir if working_dir is not None else os.getcwd()
         self.drivers: Lookup[Any] = drivers if drivers is not None else no_artifact_drivers()
         self._secrets = secrets
+        self._on_running = on_running
+
+    def report_running(self, started_at: float) -> None:
+        """Tell the controller the node runs and is ready (a daemon), ahead of its result."""
+        if self._on_running is not None:
+            report = NodeResult(
+                self.request.node_id, RUNNING, started_at=started_at, pod_ip=LOCAL_POD_IP
+            )
+            self._on_running(report)
 
     @property
     def secrets(self) -> Secrets:

@@ -16,7 +16,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -167,8 +167,15 @@ def _signal_group(pgid: int, signum: int) -> None:
         os.killpg(pgid, signum)
 
 
-def run_process(spec: ProcessSpec, isolation: Isolation, control: NodeControl) -> ProcessOutcome:
+def run_process(
+    spec: ProcessSpec,
+    isolation: Isolation,
+    control: NodeControl,
+    on_start: Callable[[subprocess.Popen[bytes]], None] | None = None,
+) -> ProcessOutcome:
     """Run the process to its end, honouring the deadline and cancellation.
+
+    :param on_start: called with the process once it has started (a daemon's readiness).
 
     :raises FileNotFoundError: the command (``exc.filename``) or working dir is missing.
     :raises PermissionError: the command is not executable.
@@ -208,6 +215,8 @@ def run_process(spec: ProcessSpec, isolation: Isolation, control: NodeControl) -
         control.attach(process)
         deadline_exceeded = False
         try:
+            if on_start is not None:
+                on_start(process)
             timeout = None if spec.deadline is None else max(0.0, spec.deadline - time.time())
             try:
                 returncode = process.wait(timeout)

@@ -238,6 +238,9 @@ class Controller:
                 _, node_id = heapq.heappop(timers)
                 engine.timer_fired(node_id)
             return
+        if not result.final:  # a daemon is ready; it runs on
+            engine.node_running(result)
+            return
         in_flight.discard(result.node_id)
         engine.node_result(result)
 

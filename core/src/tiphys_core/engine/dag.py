@@ -158,7 +158,7 @@ class DAGFrame(TemplateFrame):
         children = None
         if node.type == TASK_GROUP:
             children = tuple(n.phase for n in self.groups.get(node.id, []))
-        return TaskState(node.phase, children_phases=children)
+        return TaskState(node.phase, daemoned=node.daemoned, children_phases=children)
 
     def child_finished(self, child: Node) -> None:
         hooked = self.hooks.pop(child.id, None)
@@ -222,6 +222,8 @@ class DAGFrame(TemplateFrame):
     def _maybe_finish(self) -> None:
         if self.node.finished or self.targets_done < len(self.targets):
             return
+        if self.failed is None and self.engine.daemons.announced:
+            self.failed = self.engine.daemons.late_failure(self.done, self.tasks, self.targets)
         if self.failed is not None:
             self.engine.complete(self.node, FAILED, f"child '{self.failed.id}' failed")
             return

@@ -55,6 +55,9 @@ class Node:
     # What the owning frame needs to continue after a restart: the template holder
     # (template/templateRef/inline) and arguments this node was started with.
     spec: dict[str, Any] = field(default_factory=dict)
+    # A daemon that is ready: Running, yet done as far as its scope is concerned.
+    daemoned: bool = False
+    pod_ip: str = ""
 
     @property
     def finished(self) -> bool:
@@ -85,11 +88,15 @@ class Node:
             status["startedAt"] = _rfc3339(self.started_at)
         if self.finished_at is not None:
             status["finishedAt"] = _rfc3339(self.finished_at)
+        if self.daemoned:
+            status["daemoned"] = True
+        if self.pod_ip:
+            status["podIP"] = self.pod_ip
         return status
 
     def to_row(self) -> dict[str, Any]:
-        """Everything, for the store."""
-        return {
+        """Everything, for the store (daemon fields only when set: most nodes have none)."""
+        row = {
             "id": self.id, "name": self.name, "display_name": self.display_name,
             "type": self.type, "phase": self.phase, "template_name": self.template_name,
             "boundary_id": self.boundary_id, "parent_id": self.parent_id,
@@ -97,6 +104,11 @@ class Node:
             "message": self.message, "started_at": self.started_at,
             "finished_at": self.finished_at, "spec": self.spec,
         }  # fmt: skip
+        if self.daemoned:
+            row["daemoned"] = True
+        if self.pod_ip:
+            row["pod_ip"] = self.pod_ip
+        return row
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Node:

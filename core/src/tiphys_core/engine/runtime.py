@@ -27,6 +27,7 @@ from tiphys_core.engine.artifacts import (
     with_archive_location,
 )
 from tiphys_core.engine.containers import add_container_nodes, finish_container_nodes
+from tiphys_core.engine.daemons import Daemons
 from tiphys_core.engine.gates import LaunchGate
 from tiphys_core.engine.interventions import Interventions
 from tiphys_core.engine.joined import joined_spec, positive_int
@@ -101,6 +102,7 @@ class Engine(Interventions):
         self.watches: list[Watch] = []  # lifecycle hooks waiting for their expression
         self.archive_location = archive_location
         self._containers: dict[str, list[str]] = {}  # containerSet pod -> its container nodes
+        self.daemons = Daemons(self)
 
     # -- events -------------------------------------------------------------------------
 
@@ -129,11 +131,15 @@ class Engine(Interventions):
         node.started_at = result.started_at or node.started_at
         outputs = dict(result.outputs)
         containers = self._containers.pop(node.id, None)  # ended as reported, below
-        self.complete(
-            node, result.phase, result.message, outputs or None, result.finished_at or None
-        )
+        phase, message = self.daemons.final_phase(node, result)
+        self.complete(node, phase, message, outputs or None, result.finished_at or None)
         if containers:
             finish_container_nodes(self, node, containers, result.containers)
+        self._pump()
+
+    def node_running(self, report: NodeResult) -> None:
+        """A leaf node reports it runs: a daemon that is ready (see :mod:`.daemons`)."""
+        self.daemons.ready(report)
         self._pump()
 
     def timer_fired(self, node_id_: str) -> None:
@@ -267,6 +273,8 @@ class Engine(Interventions):
         if node.started_at is None:
             node.started_at = node.finished_at
         self.frames.pop(node.id, None)
+        if node.id in self.daemons.by_scope:
+            self.daemons.scope_ended(node)
         containers = self._containers.pop(node.id, None)
         if containers:  # the pod ended without a report (stopped, deadline)
             finish_container_nodes(self, node, containers, ())
@@ -298,6 +306,10 @@ class Engine(Interventions):
 
     def touch(self, node: Node) -> None:
         self._changed[node.id] = node
+
+    def announce(self, node: Node) -> None:
+        """Tell ``node``'s frame it counts as done while it still runs (a daemoned node)."""
+        self._notify.append(node)
 
     def request(self, action: Action) -> None:
         self._actions.append(action)
@@ -373,6 +385,7 @@ class Engine(Interventions):
                 node, FAILED, f"workflow shutdown with strategy: {self.shutdown_strategy}"
             )
             return
+        self.daemons.launched(node, template)
         self._launched.add(node.id)
         self.gate.offer(node, launch, self.request)
 
@@ -428,7 +441,9 @@ class Engine(Interventions):
                 self._workflow_finished()
                 continue
             frame = self.frames.get(node.parent_id)
-            if frame is not None:
+            if frame is not None and (
+                not self.daemons.announced or self.daemons.heard_of(node, frame)
+            ):
                 frame.child_finished(node)
 
     def _root_finished(self, root: Node) -> None:
@@ -470,8 +485,9 @@ class Engine(Interventions):
         if exit_node is not None and exit_node.phase in (FAILED, ERROR) and self.phase == SUCCEEDED:
             self.phase = exit_node.phase
             self.message = exit_node.message
-        for frame in list(self.frames.values()):  # daemons and anything left running
+        for frame in list(self.frames.values()):  # anything left running
             self.request(Cancel(frame.node.id))
+        self.daemons.end_all()
 
     def _failures(self) -> list[dict[str, Any]]:
         failed = []

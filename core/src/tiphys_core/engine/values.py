@@ -61,6 +61,8 @@ def node_values(
         values[f"{base}.startedAt"] = _rfc3339(node.started_at)
     if node.finished_at is not None:
         values[f"{base}.finishedAt"] = _rfc3339(node.finished_at)
+    if node.pod_ip:  # a daemon's (Argo records the pod IP of daemoned nodes only)
+        values[f"{base}.ip"] = node.pod_ip
     children = list(iterations)
     if children:
         values.update(_aggregate(base, children))

@@ -4,7 +4,8 @@ Each agent is a long-lived process (``python -m tiphys_executor.agent`` by defau
 that runs many nodes at once; requests and results travel as one JSON document per
 line over its stdin/stdout (see :mod:`tiphys_core.wire`). Results are delivered as
 they arrive, from the launcher's reader threads, to a callback or a queue the
-controller blocks on: nothing polls.
+controller blocks on: nothing polls. A daemon's ``Running`` report (it is ready) is
+delivered the same way, ahead of its result; the node is still running then.
 
 A dead agent is replaced at once and the nodes it was running are reported ``Error``.
 Agents' stderr is relayed line by line, each distinct line once, so a warning every
@@ -59,7 +60,8 @@ class LocalLauncher:
     """Runs nodes on a pool of warm executor agents.
 
     :param results: where each :class:`NodeResult` goes: a callable (called from a
-        launcher thread; keep it quick and thread-safe) or a queue.
+        launcher thread; keep it quick and thread-safe) or a queue. A daemon's ``Running``
+        report goes there too (``result.final`` is False), before its result.
     :param agents: how many agent processes to keep (each runs many nodes at once).
     :param agent_command: the argv that starts one agent.
     :param env: the agents' environment (default: this process's).
@@ -200,7 +202,8 @@ class LocalLauncher:
                 continue
             with self._lock:
                 known = result.node_id in agent.in_flight
-                agent.in_flight.discard(result.node_id)
+                if result.final:
+                    agent.in_flight.discard(result.node_id)
             if known:
                 self._deliver(result)
         stdout.close()

@@ -6,6 +6,9 @@ Argo's controller: a container exiting non-zero is ``Failed`` with ``<container>
 (exit code N)``; a deadline is ``Failed`` with the kubelet's message; everything else
 that stops the node (missing command or artifact, bad volume, cancellation, unreadable
 output parameter) is ``Error``.
+
+A daemon (``daemon: true``) reports ``Running`` once it is ready (see
+:mod:`tiphys_executor.readiness`) and runs until it is stopped; it then ends as any node.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from tiphys_executor.node import NodeContext
 from tiphys_executor.output_artifacts import save_output_artifacts
 from tiphys_executor.outputs import output_parameters, script_result
 from tiphys_executor.process import Background, ProcessOutcome, run_process
+from tiphys_executor.readiness import ProbeError, Readiness
 
 DEADLINE_MESSAGE = "Pod was active on the node longer than the specified deadline"
 # Exit codes of a sidecar stopped by a signal: Argo ignores them.
@@ -56,19 +60,33 @@ def run_main_container(
             capture_stdout=request.capture_result,
             extra_args=extra_args,
         )
+        readiness = _daemon_readiness(node, container, main, started_at)
         stage_main_inputs(node, main, container.get("volumeMounts") or ())
-    except (PlanError, ArtifactError) as exc:
+    except (PlanError, ArtifactError, ProbeError) as exc:
         return NodeResult(request.node_id, ERROR, str(exc), started_at=started_at)
 
     def run_main() -> NodeResult:
+        on_start = readiness.started if readiness is not None else None
         try:
-            outcome = run_process(main.spec, node.isolation, node.control)
+            outcome = run_process(main.spec, node.isolation, node.control, on_start)
         except OSError as exc:
             return NodeResult(request.node_id, ERROR, start_error(exc, main), started_at=started_at)
+        finally:
+            if readiness is not None:
+                readiness.stop()  # no Running report may follow the result
         return _node_result(node, outcome, main_view(main), started_at)
 
     mirrored = container.get("volumeMounts") or ()
     return run_pod(node, started_at, deadline, mirrored, run_main)
+
+
+def _daemon_readiness(
+    node: NodeContext, container: Mapping[str, Any], main: ContainerRun, started_at: float
+) -> Readiness | None:
+    """For a daemon: what reports it ready. (Argo's ``daemon`` is a boolean.)"""
+    if str(node.request.template.get("daemon")).lower() != "true":
+        return None
+    return Readiness(container, main.spec, node.isolation, lambda: node.report_running(started_at))
 
 
 def run_pod(
