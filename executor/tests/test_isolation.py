@@ -6,9 +6,11 @@ import os
 import uuid
 from pathlib import Path
 
+import pytest
 from agent_helpers import AgentProcess, Requests, needs_namespaces, sh
 from tiphys_core.wire import ERROR, SUCCEEDED
-from tiphys_executor.isolation import Isolation
+from tiphys_executor.isolation import BindMount, Isolation
+from tiphys_executor.process import NodeControl, ProcessSpec, run_process
 
 
 @needs_namespaces
@@ -138,3 +140,30 @@ def test_a_missing_host_path_volume_is_an_error_about_the_mount(
     assert result.phase == ERROR
     assert "/nonexistent/tiphys/file" in result.message
     assert "command" not in result.message
+
+
+@needs_namespaces
+def test_a_held_view_outlives_its_process_until_released(tmp_path: Path) -> None:
+    # The agent holds a node's view until it has reported the node, so tearing it down
+    # does not delay the report; releasing it closes what was held.
+    node_tmp = tmp_path / "tmp"
+    node_tmp.mkdir()
+    spec = ProcessSpec(
+        argv=["sh", "-c", "echo inside > /tmp/marker"],
+        env=dict(os.environ),
+        cwd=str(tmp_path),
+        log_path=str(tmp_path / "main.log"),
+        mounts=[BindMount(str(node_tmp), "/tmp")],
+    )
+    control = NodeControl(held=[])
+    outcome = run_process(spec, Isolation(), control)
+    assert outcome.exit_code == 0
+    assert (node_tmp / "marker").read_text() == "inside\n"
+    [held] = control.held
+    view = os.readlink(f"/proc/self/fd/{held}")
+    assert view.startswith("mnt:[") and view != os.readlink("/proc/self/ns/mnt")
+    control.release()
+    assert control.held == []
+    with pytest.raises(OSError):
+        os.fstat(held)
+    assert run_process(spec, Isolation(), NodeControl()).exit_code == 0  # nothing held
