@@ -72,10 +72,13 @@ def test_sigkilled_controller_resumes_without_rerunning_recorded_nodes(
     # step id -> how many times it had started when its result was first seen on disk
     recorded: dict[str, int] = {}
     kills = 0
-    for _ in range(30):
+    for _ in range(40):
         controller = tiphys(env, log, "wait", "crash")
         try:
-            code = controller.wait(timeout=rng.uniform(0.3, 1.0) if kills < 6 else 60)
+            # Kill at random moments, later each time (a loaded machine starts slowly),
+            # until some node's result was on disk at a kill; then let it finish.
+            again = kills < 6 or (not recorded and kills < 20)
+            code = controller.wait(timeout=rng.uniform(0.3, 1.0) + 0.25 * kills if again else 60)
         except subprocess.TimeoutExpired:
             os.killpg(controller.pid, signal.SIGKILL)  # the controller and its agents
             controller.wait()
