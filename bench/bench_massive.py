@@ -195,7 +195,7 @@ def run_massive(
     environment = {**os.environ, "TIPHYS_HOME": str(home)}
     # -p sleep although the template gives it a default: tiphys does not yet see a
     # referenced WorkflowTemplate's arguments in {{workflow.parameters.*}}.
-    command = [*cli_command(), "run", str(workflow), "-p", f"nodes={nodes}", "-p", f"sleep={sleep}", "--no-color"]  # fmt: skip
+    command = [*cli_command(), "run", "--embedded", str(workflow), "-p", f"nodes={nodes}", "-p", f"sleep={sleep}", "--no-color"]  # fmt: skip
     outcome = Outcome(nodes)
     db_path = home / "tiphys.db"
     with (
