@@ -64,7 +64,7 @@ def http_server() -> Iterator[int]:
     process.stdout.close()
 
 
-def test_daemon_without_probe_reports_running_once_started_then_its_result_when_stopped(
+def test_daemon_without_probe_reports_running_once_started_then_its_end_when_stopped(
     agent: AgentProcess, make_request: Requests
 ) -> None:
     request = make_request(daemon(sh("sleep 30")), node_id="server")
@@ -76,7 +76,8 @@ def test_daemon_without_probe_reports_running_once_started_then_its_result_when_
     agent.cancel("server")
     result = agent.result()
     assert (result.phase, result.message) == (ERROR, "terminated")
-    assert NodeResult.from_json(Path(request.node_dir, RESULT_FILE).read_text()).final
+    # Stopped by the controller, which records it; replayed, it runs again.
+    assert not Path(request.node_dir, RESULT_FILE).exists()
 
 
 def test_http_probe_reports_running_only_once_the_server_answers(
@@ -133,14 +134,16 @@ def test_exec_probe_sees_the_daemons_private_tmp(
     agent.result()
 
 
-def test_daemon_exiting_before_its_probe_passes_reports_only_its_result(
+def test_daemon_exiting_before_its_probe_passes_reports_and_records_only_its_result(
     agent: AgentProcess, make_request: Requests
 ) -> None:
     probe = {"tcpSocket": {"port": free_port()}, "periodSeconds": 1}
-    agent.send(make_request(daemon(sh("sleep 0.5; exit 3"), probe), node_id="dies"))
+    request = make_request(daemon(sh("sleep 0.5; exit 3"), probe), node_id="dies")
+    agent.send(request)
     result = agent.result()
     assert (result.phase, result.message) == (FAILED, "main: Error (exit code 3)")
     assert result.final
+    assert NodeResult.from_json(Path(request.node_dir, RESULT_FILE).read_text()) == result
 
 
 def test_missing_command_of_a_daemon_is_an_error_without_a_running_report(

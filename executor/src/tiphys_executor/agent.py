@@ -189,7 +189,8 @@ class Agent:
             return
         text = result.to_json()
         try:
-            write_result_file(node.request.node_dir, text)
+            if not (node.control.cancelled and _is_daemon(node.request.template)):
+                write_result_file(node.request.node_dir, text)
         except OSError as exc:
             self.say(f"could not write the result file of node {result.node_id}: {exc}")
         self._send(text)
@@ -228,6 +229,13 @@ class Agent:
         """Tell the user something, on stderr (the controller relays it)."""
         with self._write_lock, contextlib.suppress(OSError, ValueError):
             print(f"tiphys executor agent: {message}", file=self._errors, flush=True)
+
+
+def _is_daemon(template: dict[str, Any]) -> bool:
+    """A daemon stopped by the controller is not recorded in result.json: the controller
+    records it (``Succeeded``), and one that dies before it has is replayed by running the
+    daemon again, not by reading a stopped daemon's ``Error``."""
+    return str(template.get("daemon")).lower() == "true"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
