@@ -10,7 +10,7 @@ Each round times, in turn (the order rotates so all see the same machine):
   request to a warm agent, private mount namespace, spawn, wait, result file, result back
   on the queue the controller blocks on);
 - ``tiphys run`` of a steps template of ``--steps`` groups of one ``true`` step, in this
-  process: lint, submit, embedded Controller (engine, one SQLite commit per event, the
+  process: lint, submit, embedded Controller (engine, SQLite commits grouped within 50 ms, the
   line per finished node that ``tiphys run > file`` prints) and the same warm agents;
 - Luigi (``luigi.build``, local scheduler, one worker, no lock, log level WARNING) on a
   chain of ``--steps`` tasks, each requiring the previous one and running ``true`` with

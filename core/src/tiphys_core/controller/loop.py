@@ -1,4 +1,5 @@
-"""The controller loop: event-driven, one committed engine step per event."""
+"""The controller loop: event-driven, one engine step per event, steps committed together
+within :data:`COMMIT_SECONDS` (a crash meanwhile is replayed from the nodes' result files)."""
 
 from __future__ import annotations
 

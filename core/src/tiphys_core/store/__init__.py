@@ -1,4 +1,4 @@
-"""Where workflows live locally: SQLite, one row per node, one transaction per engine step."""
+"""Where workflows live locally: SQLite, one row per node, engine steps committed atomically."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """The SQLite store (WAL): workflows, their nodes (one row each) and stored templates.
 
-Every engine step is committed atomically with :meth:`Store.commit`, so a controller
-killed at any instant restarts from a consistent state.
+Engine steps are committed atomically with :meth:`Store.commit` (the controller groups
+those of up to 50 ms), so a controller killed at any instant restarts from a
+consistent state, and replays the rest from the nodes' result files.
 """
 
 from __future__ import annotations
