@@ -59,6 +59,9 @@ def _table() -> dict[str, ImageEntrypoint]:
         "python": ImageEntrypoint(cmd=("python3",), base=True),
         "node": ImageEntrypoint(cmd=("node",), base=True),
         "golang": ImageEntrypoint(cmd=("bash",), base=True, workdir="/go"),
+        # Daemon images of Argo's examples: the server in the foreground.
+        "nginx": ImageEntrypoint(entrypoint=("nginx", "-g", "daemon off;")),
+        "influxdb": ImageEntrypoint(cmd=("influxd",)),
     }
 
 

@@ -143,8 +143,11 @@ class LauncherPools:
         return holder[0]
 
     def _route(self, pool: _Pool, result: NodeResult) -> None:
-        with self._lock:
-            target = pool.routes.pop(result.node_id, None)
+        with self._lock:  # an interim report (a daemon is ready) keeps the route
+            routes = pool.routes
+            target = (
+                routes.pop(result.node_id, None) if result.final else routes.get(result.node_id)
+            )
         if target is not None:  # else its workflow ended (a node cancelled at the end)
             target.put(result)
 
