@@ -119,3 +119,20 @@ def test_agent_module_runs_as_python_dash_m_tiphys_executor() -> None:
     )
     assert completed.returncode == 0
     assert "--no-isolation" in completed.stdout
+
+
+def test_the_agent_reads_on_after_a_node_that_never_starts_its_process(
+    agent: AgentProcess, make_request: Requests
+) -> None:
+    # A container node holds the reading until its process starts: one that fails
+    # before (no such command) must hand reading over all the same.
+    for index in range(3):
+        agent.send(make_request(container("no-such-command-tiphys"), node_id=f"missing-{index}"))
+    agent.send(make_request(sh("true"), node_id="after"))
+    results = {result.node_id: result.phase for result in (agent.result() for _ in range(4))}
+    assert results == {
+        "missing-0": ERROR,
+        "missing-1": ERROR,
+        "missing-2": ERROR,
+        "after": SUCCEEDED,
+    }

@@ -28,7 +28,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import IO, Any
 
 from tiphys_core.wire import ERROR, NodeRequest, NodeResult, WireVersionError
@@ -99,30 +99,43 @@ class Agent:
     def _take_turns(self) -> None:
         """Leader/follower: the thread that reads a request runs it; another reads on.
 
-        The next reader wakes while this node's process runs, so no thread handoff
-        lies between a request's arrival and its spawn.
+        The next reader takes over once this node's first process has started (or at once
+        for a node that may do slow work first, such as fetching artifacts): it then wakes
+        while the process runs, so neither a thread handoff nor a rival for the
+        interpreter lies between a request's arrival and its spawn.
         """
         while True:
-            with self._read_lock:
-                if self._end_of_input.is_set():
-                    return
-                raw = self._requests.readline()
-                if not raw:
-                    self._end_of_input.set()
-                    return
+            self._read_lock.acquire()
+            try:
+                raw = b"" if self._end_of_input.is_set() else self._requests.readline()
+            except BaseException:
+                self._read_lock.release()
+                raise
+            if not raw:
+                self._end_of_input.set()
+                self._read_lock.release()
+                return
             line = raw.strip()
             try:
                 node = self._handle(line) if line else None
             except Exception as exc:  # a bug here must not leave the agent without a reader
                 self.say(f"could not handle a line ({exc!r}): {line[:200]!r}")
-                continue
+                node = None
             if node is None:
+                self._read_lock.release()
                 continue
+            if _spawns_at_once(node.request.template):
+                node.control.on_started = self._read_lock.release
+            else:
+                self._read_lock.release()
             with self._lock:
                 self._ready -= 1
                 if self._ready == 0:
                     self._add_thread()
-            self._run(node)
+            try:
+                self._run(node)
+            finally:
+                node.control.started()  # hands over reading if no process started
             with self._lock:
                 if self._ready >= _MAX_IDLE_THREADS or self._isolation.stranded():
                     return
@@ -236,6 +249,14 @@ def _is_daemon(template: dict[str, Any]) -> bool:
     records it (``Succeeded``), and one that dies before it has is replayed by running the
     daemon again, not by reading a stopped daemon's ``Error``."""
     return str(template.get("daemon")).lower() == "true"
+
+
+def _spawns_at_once(template: Mapping[str, Any]) -> bool:
+    """Whether a node starts its first process after only brief work (a pod-like template
+    without input artifacts to fetch)."""
+    if not ("container" in template or "script" in template or "containerSet" in template):
+        return False
+    return not (template.get("inputs") or {}).get("artifacts")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -71,11 +71,15 @@ class NodeControl:
         private view (mount namespace), which keeps it after they end; whoever reports the
         node closes them with :meth:`release` once it has, so the view's teardown (which
         waits for the kernel) is not between the process's end and the report.
+    :param on_started: called once, when the node's first process has started (see
+        :meth:`attach`; a part's, see :meth:`child`) or :meth:`started` is called,
+        whichever comes first.
     """
 
     kill_grace: float = 10.0
     message: str = ""
     held: list[int] | None = None
+    on_started: Callable[[], None] | None = None
     _cancelled: bool = False
     _abandoned: bool = False
     _processes: dict[int, subprocess.Popen[bytes]] = field(default_factory=dict)
@@ -103,7 +107,7 @@ class NodeControl:
 
         A ``containerSet`` stops its other containers through one when a container fails.
         """
-        child = NodeControl(kill_grace=self.kill_grace)
+        child = NodeControl(kill_grace=self.kill_grace, on_started=self.started)
         with self._lock:
             self._children.append(child)
             cancelled, message = self._cancelled, self.message
@@ -135,8 +139,16 @@ class NodeControl:
         with self._lock:
             self._processes[process.pid] = process
             cancelled = self._cancelled
+        self.started()
         if cancelled:
             self.terminate(process)
+
+    def started(self) -> None:
+        """Call :attr:`on_started` unless it was called already."""
+        with self._lock:
+            action, self.on_started = self.on_started, None
+        if action is not None:
+            action()
 
     def terminate(self, process: subprocess.Popen[bytes]) -> None:
         """SIGTERM the process group, then SIGKILL it after the grace period."""
