@@ -33,6 +33,8 @@ def tune_garbage_collector() -> None:
 
 
 COMMAND_POLL_SECONDS = 0.25
+# While results keep coming, commands are looked for at most this often.
+COMMAND_BUSY_SECONDS = 0.02
 # Engine steps are committed together, at most this long after the first of them: what a
 # crash loses meanwhile is replayed (a finished node's result is in its result.json).
 COMMIT_SECONDS = 0.05
@@ -59,6 +61,11 @@ def workflow_volumes(spec: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The volumes every node may mount: ``spec.volumes`` and ``spec.volumeClaimTemplates``."""
     entries = [*(spec.get("volumes") or ()), *(spec.get("volumeClaimTemplates") or ())]
     return [dict(entry) for entry in entries if isinstance(entry, Mapping)]
+
+
+def _starts_exit_handler(engine: Engine, changed: list[Node]) -> bool:
+    exit_name = f"{engine.name}.onExit"
+    return any(node.name == exit_name for node in changed)
 
 
 def _new_node_dir(path: str) -> bool:
@@ -136,18 +143,24 @@ class Controller:
         uncommitted: dict[str, Node] = {}
         commit_by = 0.0  # monotonic time by which the uncommitted steps are committed
         commit_now = False
+        obey_at = 0.0  # monotonic time from which commands are looked for again
         while True:
             changed, actions = engine.drain()
             record.phase, record.message = engine.phase, engine.message
             if engine.finished and record.finished is None:
                 record.finished = time.time()
                 record.outputs = engine.workflow_outputs()
-            if observer is not None:  # before the launches: hooks hear of a node first
+            # Hooks hear of a step once its nodes are launched, except of the exit handler's
+            # start: tiphys_before_exit_handler is told before it runs.
+            told = observer is not None and _starts_exit_handler(engine, changed)
+            if told and observer is not None:
                 observer.step(engine, changed)
             # Launch first: the agents spawn while this step is committed and shown. A node
             # that ends before a crash is found in its result.json when the step is replayed.
             for action in actions:
                 self._act(action, record, in_flight, timers, volumes)
+            if observer is not None and not told:
+                observer.step(engine, changed)
             if not uncommitted:
                 commit_by = time.monotonic() + COMMIT_SECONDS
             uncommitted.update((node.id, node) for node in changed)
@@ -162,9 +175,11 @@ class Controller:
                     self.launcher.cancel(node_id)
                 self._collect_artifacts(engine, ON_COMPLETION)
                 return record
-            if self._obey(engine, record.uid):
+            now = time.monotonic()
+            if now >= obey_at and self._obey(engine, record.uid):
                 commit_now = True  # the commands are taken: commit what they did at once
             else:
+                obey_at = max(obey_at, now + COMMAND_BUSY_SECONDS)
                 self._wait(engine, timers, in_flight, commit_by if uncommitted else None)
 
     def _act(
