@@ -74,7 +74,11 @@ class NodeRequest:
 
     @classmethod
     def from_json(cls, text: str) -> NodeRequest:
-        data = json.loads(text)
+        return cls.from_document(json.loads(text))
+
+    @classmethod
+    def from_document(cls, data: dict[str, Any]) -> NodeRequest:
+        """From :meth:`to_json`'s document, parsed (it becomes the request's: not copied)."""
         _check_version(data)
         data["workflow"] = WorkflowIdentity(**data["workflow"])
         return cls(**data)

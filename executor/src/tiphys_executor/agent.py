@@ -154,11 +154,11 @@ class Agent:
         if "cancel" in document:
             self._cancel(str(document["cancel"]), str(document.get("message") or CANCEL_MESSAGE))
             return None
-        return self._accept(document, line)
+        return self._accept(document)
 
-    def _accept(self, document: dict[str, Any], line: bytes) -> NodeContext | None:
+    def _accept(self, document: dict[str, Any]) -> NodeContext | None:
         try:
-            request = NodeRequest.from_json(line.decode("utf-8"))
+            request = NodeRequest.from_document(document)
         except (WireVersionError, TypeError, KeyError, ValueError) as exc:
             node_id = document.get("node_id")
             if isinstance(node_id, str) and node_id:
