@@ -288,19 +288,9 @@ def _await_controller(directory: str, seconds: float) -> _socket.socket | None:
 
 def _held(directory: str) -> bool:
     """Whether a standing controller holds ``directory`` (its lock is taken)."""
-    import fcntl
+    from tiphys_core.server.lock import lock_held  # stdlib only: the client stays light
 
-    try:
-        fd = os.open(os.path.join(directory, LOCK_NAME), os.O_RDONLY)
-    except OSError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(fd)
-    return False
+    return lock_held(os.path.join(directory, LOCK_NAME))
 
 
 def _wait_until_unlocked(directory: str) -> None:

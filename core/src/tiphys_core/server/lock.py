@@ -51,17 +51,7 @@ class _FileLock:
 
     def held_elsewhere(self) -> bool:
         """Whether another open file holds the lock now."""
-        try:
-            fd = os.open(self.path, os.O_RDONLY)
-        except OSError:
-            return False
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        finally:
-            os.close(fd)
-        return False
+        return lock_held(self.path)
 
 
 class StoreLock(_FileLock):
@@ -97,3 +87,18 @@ class WorkflowLock(_FileLock):
 
     def __init__(self, home: str, uid: str) -> None:
         super().__init__(os.path.join(home, "workflows", uid, DRIVER_LOCK_NAME))
+
+
+def lock_held(path: str) -> bool:
+    """Whether some process holds the lock file ``path`` now (False if there is none)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
