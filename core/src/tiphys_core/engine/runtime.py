@@ -20,7 +20,6 @@ from typing import Any, Protocol, cast
 
 from tiphys_core.engine.actions import Action, Cancel, Launch, SetTimer
 from tiphys_core.engine.artifacts import (
-    artifact_text,
     bind_input_artifacts,
     input_artifact_values,
     path_values,
@@ -29,6 +28,11 @@ from tiphys_core.engine.artifacts import (
 from tiphys_core.engine.containers import add_container_nodes, finish_container_nodes
 from tiphys_core.engine.daemons import Daemons
 from tiphys_core.engine.gates import LaunchGate
+from tiphys_core.engine.global_outputs import (
+    inputs_status,
+    record_global_outputs,
+    workflow_outputs,
+)
 from tiphys_core.engine.interventions import Interventions
 from tiphys_core.engine.joined import joined_spec, positive_int
 from tiphys_core.engine.lifecycle import Watch, evaluate_watches, watches_for
@@ -225,7 +229,7 @@ class Engine(Interventions):
         except TemplateError as err:
             self.complete(node, ERROR, str(err))
             return node
-        node.inputs = _inputs_status(template)
+        node.inputs = inputs_status(template)
         self._templates[nid] = template
         kind = template_type(template)
         if kind in LEAF_TYPES:
@@ -410,18 +414,8 @@ class Engine(Interventions):
 
     def _record_global_outputs(self, node: Node) -> None:
         template = self._templates.get(node.id)
-        if not template or not node.outputs:
-            return
-        declared = template.get("outputs") or {}
-        for section, render in (("parameters", _parameter_text), ("artifacts", artifact_text)):
-            global_names = {
-                entry.get("name"): entry.get("globalName") for entry in declared.get(section) or ()
-            }
-            for entry in node.outputs.get(section) or ():
-                global_name = global_names.get(entry.get("name")) or entry.get("globalName")
-                text = render(entry) if global_name else None
-                if text is not None:
-                    self.global_outputs[f"workflow.outputs.{section}.{global_name}"] = text
+        if template and node.outputs:
+            record_global_outputs(self.global_outputs, template, node.outputs)
 
     def _pump(self) -> None:
         """Deliver finished nodes to their parents' frames, iteratively (no deep recursion);
@@ -501,36 +495,7 @@ class Engine(Interventions):
         return failed
 
     def workflow_outputs(self) -> dict[str, Any]:
-        outputs: dict[str, Any] = {}
-        for key, value in self.global_outputs.items():
-            _, _, section, name = key.split(".", 3)
-            entry: dict[str, Any] = (
-                {"name": name, "value": value} if section == "parameters" else json.loads(value)
-            )
-            if section == "artifacts":
-                entry = {**entry, "name": name}
-            outputs.setdefault(section, []).append(entry)
-        return outputs
-
-
-def _parameter_text(param: Mapping[str, Any]) -> str | None:
-    value = param.get("value")
-    return None if value is None else str(value)
-
-
-def _inputs_status(template: Mapping[str, Any]) -> dict[str, Any] | None:
-    inputs = template.get("inputs") or {}
-    params, artifacts = inputs.get("parameters"), inputs.get("artifacts")
-    if not params and not artifacts:
-        return None
-    status: dict[str, Any] = {}
-    if params:
-        status["parameters"] = [
-            {"name": p.get("name"), "value": p.get("value", p.get("default"))} for p in params
-        ]
-    if artifacts:
-        status["artifacts"] = list(artifacts)
-    return status
+        return workflow_outputs(self.global_outputs)
 
 
 __all__ = ["SKIPPED", "Engine", "Frame", "SetTimer"]
