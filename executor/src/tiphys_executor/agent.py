@@ -37,6 +37,7 @@ from tiphys_executor.isolation import Isolation
 from tiphys_executor.node import NodeContext, run_node, write_result_file
 from tiphys_executor.process import NodeControl
 from tiphys_executor.registry import Lookup, registries_from_plugins
+from tiphys_executor.spawn import keep_descriptors_private
 
 CANCEL_MESSAGE = "terminated"
 _SHUTDOWN_JOIN_SECONDS = 30.0
@@ -279,6 +280,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         enabled=not options.no_isolation, warn=lambda message: holder[0].say(message)
     )
     isolation.enter_user_namespace()  # while the agent has a single thread
+    keep_descriptors_private()
     pending: list[str] = []  # messages from before the agent exists to say them
     registries = registries_from_plugins(pending.append)
     agent = Agent(

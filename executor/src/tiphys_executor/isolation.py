@@ -7,6 +7,9 @@ view's ``/`` is a private copy-on-write overlay of the host's (:class:`PrivateRo
 :mod:`tiphys_executor.private_root`) into which the spawning thread ``chroot``s, so
 what a node writes anywhere else stays its own too and never reaches the host's ``/``.
 
+The namespace is usually made ahead of need by another thread (:mod:`~tiphys_executor.
+spare_views`) and entered with ``setns``.
+
 Python 3.11 has no ``os.unshare``, and ``preexec_fn`` is unsafe in a threaded agent
 (and forbids the fast vfork path), so the namespace is entered by the spawning thread
 itself: ``unshare(CLONE_NEWNS)`` affects only the calling thread, which sets up the
@@ -23,12 +26,11 @@ import contextlib
 import ctypes
 import os
 import stat
-import subprocess
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 from tiphys_executor.fsutil import ensure_existing_dir
 from tiphys_executor.private_root import (
@@ -41,6 +43,7 @@ from tiphys_executor.private_root import (
     remove_layers,
     root_host_path,
 )
+from tiphys_executor.spare_views import SpareViews
 
 _CLONE_NEWNS = 0x00020000
 _CLONE_NEWUSER = 0x10000000
@@ -53,6 +56,7 @@ _BIND_TREE = _MS_BIND | _MS_REC
 
 
 PrivateRoots = Literal["needed", "always", "never"]
+_Spawned = TypeVar("_Spawned")
 
 
 @dataclass(frozen=True)
@@ -156,6 +160,7 @@ class Isolation:
         self._libc: _Libc | None = None
         self._host_namespace = -1
         self._local = threading.local()
+        self._spares = SpareViews(self._enter_namespace, self._leave_namespace)
         self.private_root_policy: PrivateRoots = private_roots if enabled else "never"
         self._private_roots: bool | None = None if self.private_root_policy != "never" else False
         self._overlay_extra = ""
@@ -313,9 +318,9 @@ class Isolation:
     def spawn(
         self,
         mounts: Sequence[BindMount],
-        start: Callable[[], subprocess.Popen[bytes]],
+        start: Callable[[], _Spawned],
         hold: list[int] | None = None,
-    ) -> subprocess.Popen[bytes]:
+    ) -> _Spawned:
         """Call ``start`` (which spawns the node's process) inside a view with ``mounts``.
 
         Without namespaces ``start`` is called directly and ``mounts`` are not applied.
@@ -330,13 +335,23 @@ class Isolation:
         if not self.available:
             return start()
         assert self._libc is not None
-        _check(self._libc.unshare(_CLONE_NEWNS), "unshare(CLONE_NEWNS)")
+        # setns needs a thread whose filesystem context is its own: its first unshare
+        # gives it one, which it shares again with any thread it starts (then setns
+        # fails and the thread unshares again).
+        spare = self._spares.take() if getattr(self._local, "own_fs", False) else None
+        in_spare = spare is not None and self._libc.setns(spare, _CLONE_NEWNS) == 0
+        if spare is not None:
+            os.close(spare)
+        if not in_spare:
+            _check(self._libc.unshare(_CLONE_NEWNS), "unshare(CLONE_NEWNS)")
+            self._local.own_fs = True
         try:
-            # Keep the node's mounts from propagating back to the host's namespace.
-            _check(
-                self._libc.mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None),
-                "mount --make-rprivate /",
-            )
+            if not in_spare:
+                # Keep the node's mounts from propagating back to the host's namespace.
+                _check(
+                    self._libc.mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None),
+                    "mount --make-rprivate /",
+                )
             self._apply(mounts)
             process = start()
             if hold is not None:
@@ -347,6 +362,7 @@ class Isolation:
             # The process keeps its namespace alive; this thread goes home.
             if self._libc.setns(self._host_namespace, _CLONE_NEWNS) != 0:
                 self._local.stranded = True
+            self._spares.replenish()
 
     def stranded(self) -> bool:
         """Whether the calling thread failed to return to the host's view (retire it)."""

@@ -22,6 +22,7 @@ from typing import IO
 
 from tiphys_executor.fsutil import ensure_existing_dir
 from tiphys_executor.isolation import BindMount, Isolation
+from tiphys_executor.spawn import Process, spawn
 
 # Argo keeps the last 256 kB of stdout as outputs.result; one more byte is kept so the
 # trailing newline can be trimmed first, as Argo does.
@@ -82,7 +83,7 @@ class NodeControl:
     on_started: Callable[[], None] | None = None
     _cancelled: bool = False
     _abandoned: bool = False
-    _processes: dict[int, subprocess.Popen[bytes]] = field(default_factory=dict)
+    _processes: dict[int, Process] = field(default_factory=dict)
     _timers: dict[int, list[threading.Timer]] = field(default_factory=dict)
     _children: list[NodeControl] = field(default_factory=list)
     _woken: threading.Event = field(default_factory=threading.Event)
@@ -134,7 +135,7 @@ class NodeControl:
         """Sleep up to ``seconds``; False if the node was cancelled before or meanwhile."""
         return not self._woken.wait(max(0.0, seconds)) and not self._cancelled
 
-    def attach(self, process: subprocess.Popen[bytes]) -> None:
+    def attach(self, process: Process) -> None:
         """Record a running process of the node; terminate it if the node was cancelled."""
         with self._lock:
             self._processes[process.pid] = process
@@ -150,7 +151,7 @@ class NodeControl:
         if action is not None:
             action()
 
-    def terminate(self, process: subprocess.Popen[bytes]) -> None:
+    def terminate(self, process: Process) -> None:
         """SIGTERM the process group, then SIGKILL it after the grace period."""
         _signal_group(process.pid, signal.SIGTERM)
         timer = threading.Timer(self.kill_grace, _signal_group, (process.pid, signal.SIGKILL))
@@ -165,7 +166,7 @@ class NodeControl:
             with contextlib.suppress(OSError):
                 os.close(self.held.pop())
 
-    def detach(self, process: subprocess.Popen[bytes]) -> None:
+    def detach(self, process: Process) -> None:
         """The process has been reaped: forget it and stop its pending kills."""
         with self._lock:
             self._processes.pop(process.pid, None)
@@ -183,7 +184,7 @@ def run_process(
     spec: ProcessSpec,
     isolation: Isolation,
     control: NodeControl,
-    on_start: Callable[[subprocess.Popen[bytes]], None] | None = None,
+    on_start: Callable[[Process], None] | None = None,
 ) -> ProcessOutcome:
     """Run the process to its end, honouring the deadline and cancellation.
 
@@ -205,17 +206,11 @@ def run_process(
         if prefix:
             stderr = subprocess.PIPE if spec.capture_stdout else subprocess.STDOUT
 
-        def start() -> subprocess.Popen[bytes]:
+        own_working_dir = isolation.available  # the spawning thread then has its own
+
+        def start() -> Process:
             ensure_existing_dir(spec.cwd)  # runtimes create workingDir
-            return subprocess.Popen(
-                spec.argv,
-                stdin=subprocess.DEVNULL,
-                stdout=stdout,
-                stderr=stderr,
-                env=spec.env,
-                cwd=spec.cwd,
-                start_new_session=True,
-            )
+            return spawn(spec.argv, spec.env, spec.cwd, stdout, stderr, own_working_dir)
 
         process = isolation.spawn(spec.mounts, start, hold=control.held)
         tail = (
@@ -262,18 +257,11 @@ class Background:
             spec.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o644
         )
         try:
+            own_working_dir = isolation.available
 
-            def start() -> subprocess.Popen[bytes]:
+            def start() -> Process:
                 ensure_existing_dir(spec.cwd)
-                return subprocess.Popen(
-                    spec.argv,
-                    stdin=subprocess.DEVNULL,
-                    stdout=log_fd,
-                    stderr=log_fd,
-                    env=spec.env,
-                    cwd=spec.cwd,
-                    start_new_session=True,
-                )
+                return spawn(spec.argv, spec.env, spec.cwd, log_fd, log_fd, own_working_dir)
 
             self.process = isolation.spawn(spec.mounts, start)
         finally:
