@@ -8,9 +8,11 @@ an image without an ENTRYPOINT runs its ``args`` (or CMD) as the command.
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 
 
 @dataclass(frozen=True)
@@ -36,13 +38,14 @@ class EntrypointError(ValueError):
     """The template gives no command and tiphys cannot tell what the image would run."""
 
 
-def _table() -> dict[str, ImageEntrypoint]:
-    # Built per call: no module-level mutable state. Facts from the images' Dockerfiles
+@functools.lru_cache(maxsize=1)
+def _table() -> Mapping[str, ImageEntrypoint]:
+    # Built once, read-only (no module-level mutable state). Facts from the images' Dockerfiles
     # (argosay: argo-workflows test/e2e/images/argosay/v1 and v2; golang sets
     # WORKDIR $GOPATH, /go; the others set none).
     argosay_v2 = ImageEntrypoint(entrypoint=("argosay",), aliases=(("/argosay", "argosay"),))
     shell = ImageEntrypoint(cmd=("/bin/sh",), base=True)
-    return {
+    return MappingProxyType({
         "argoproj/argosay:v2": argosay_v2,
         "argoproj/argosay": argosay_v2,
         # v1 is Ubuntu with cowsay and no ENTRYPOINT: args run as the command.
@@ -62,7 +65,7 @@ def _table() -> dict[str, ImageEntrypoint]:
         # Daemon images of Argo's examples: the server in the foreground.
         "nginx": ImageEntrypoint(entrypoint=("nginx", "-g", "daemon off;")),
         "influxdb": ImageEntrypoint(cmd=("influxd",)),
-    }
+    })  # fmt: skip
 
 
 def image_repository(image: str) -> tuple[str, str]:

@@ -71,19 +71,14 @@ def plan_mounts(
     # a virtualenv under /tmp): the directories on PATH and this Python's prefix are shown
     # at the same place; so is the node's own directory (its staged script).
     node_dir = os.path.normpath(request.node_dir)
-    needed = list(_runtime_dirs((sys.prefix, sys.base_prefix), os.environ.get("PATH", "")))
+    needed = _runtime_dirs((sys.prefix, sys.base_prefix), os.environ.get("PATH", ""))
     command = (container.get("command") or [None])[0]
     if isinstance(command, str) and os.path.isabs(command):
-        needed.append(os.path.normpath(os.path.dirname(command)))
-    shown: set[str] = set()
-    for path in needed:
-        for mount in list(mounts):
-            if _under(path, mount.target):
-                first = os.path.relpath(path, mount.target).split(os.sep)[0]
-                top = os.path.join(mount.target, first)
-                if top not in shown and os.path.isdir(top) and not _under(node_dir, top):
-                    shown.add(top)
-                    mounts.append(BindMount(top, top))
+        needed = (*needed, os.path.normpath(os.path.dirname(command)))
+    targets = tuple(mount.target for mount in mounts)
+    for top in _covered_tops(needed, targets):
+        if os.path.isdir(top) and not _under(node_dir, top):
+            mounts.append(BindMount(top, top))
     if any(_under(node_dir, mount.target) for mount in mounts):
         mounts.append(BindMount(node_dir, node_dir))
     return mounts
@@ -95,6 +90,20 @@ def _runtime_dirs(prefixes: tuple[str, ...], path_variable: str) -> tuple[str, .
     (the same for every node of an agent: worked out once)."""
     found = (*prefixes, *path_variable.split(os.pathsep))
     return tuple(dict.fromkeys(os.path.normpath(p) for p in found if p and os.path.isabs(p)))
+
+
+@functools.lru_cache(maxsize=64)
+def _covered_tops(needed: tuple[str, ...], targets: tuple[str, ...]) -> tuple[str, ...]:
+    """For each of ``needed`` that a mount at one of ``targets`` hides, the directory
+    right below that mount point on its way (``/tmp/venv`` for ``/tmp/venv/bin`` under
+    ``/tmp``), each once (the same for most nodes of an agent: worked out once)."""
+    tops: dict[str, None] = {}
+    for path in needed:
+        for target in targets:
+            if _under(path, target):
+                first = os.path.relpath(path, target).split(os.sep)[0]
+                tops[os.path.join(target, first)] = None
+    return tuple(tops)
 
 
 def _under(path: str, target: str) -> bool:
