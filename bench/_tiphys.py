@@ -20,7 +20,12 @@ from types import TracebackType
 from typing import Any
 
 from tiphys_core.cli.display import LiveView
-from tiphys_core.controller import Controller, SubmitOptions, prepare_submission
+from tiphys_core.controller import (
+    Controller,
+    SubmitOptions,
+    prepare_submission,
+    tune_garbage_collector,
+)
 from tiphys_core.launch import LocalLauncher, default_agent_command
 from tiphys_core.plugins import Hooks, make_plugin_manager
 from tiphys_core.spec.loader import load_text
@@ -76,6 +81,7 @@ class InProcessRunner:
 
     def __init__(self, home: Path, *, agents: int = 2, no_isolation: bool = False) -> None:
         command = default_agent_command() + (["--no-isolation"] if no_isolation else [])
+        tune_garbage_collector()  # as `tiphys run` and the standing controller do
         self.home = home
         self.results: queue.Queue[NodeResult] = queue.Queue()
         self.store = Store(home / "tiphys.db")

@@ -156,3 +156,26 @@ def test_controller_tells_plugins_about_the_workflow_and_each_node_once(tmp_path
     assert recorder.events[-1] == ("workflow_finished", SUCCEEDED)
     assert sorted(set(finished)) == sorted(finished)  # each node once
     assert {"a", "b", "c", "d", "e(0:1)"} <= set(finished)
+
+
+def test_nodes_are_looked_at_for_hooks_only_when_a_node_hook_is_implemented() -> None:
+    from tiphys_core import hookimpl
+    from tiphys_core.controller.observers import LifecycleObserver
+    from tiphys_core.plugins import Hooks, make_plugin_manager
+
+    class WorkflowOnly:
+        @hookimpl
+        def tiphys_workflow_finished(self, phase: str) -> None:
+            pass
+
+    class NodeWatcher:
+        @hookimpl
+        def tiphys_node_started(self, node: dict[str, str]) -> None:
+            pass
+
+    def observer(plugin: object) -> LifecycleObserver:
+        manager = make_plugin_manager(load_entry_points=False, extra=[plugin], disabled=())
+        return LifecycleObserver(Hooks(manager), {})
+
+    assert not observer(WorkflowOnly()).watches_nodes
+    assert observer(NodeWatcher()).watches_nodes

@@ -152,7 +152,11 @@ class Controller:
                 record.outputs = engine.workflow_outputs()
             # Hooks hear of a step once its nodes are launched, except of the exit handler's
             # start: tiphys_before_exit_handler is told before it runs.
-            told = observer is not None and _starts_exit_handler(engine, changed)
+            told = (
+                observer is not None
+                and observer.watches_nodes
+                and _starts_exit_handler(engine, changed)
+            )
             if told and observer is not None:
                 observer.step(engine, changed)
             # Launch first: the agents spawn while this step is committed and shown. A node

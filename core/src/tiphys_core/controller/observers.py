@@ -11,8 +11,21 @@ from tiphys_core.plugins import Hooks
 _ATTEMPT = re.compile(r"\((\d+)\)$")
 
 
+# The hooks that hear of single nodes: without an implementation, nodes are not looked at.
+NODE_HOOKS = (
+    "tiphys_node_started",
+    "tiphys_node_finished",
+    "tiphys_node_retried",
+    "tiphys_before_exit_handler",
+    "tiphys_after_exit_handler",
+)
+
+
 class LifecycleObserver:
-    """Turns the nodes an engine step changed into ``tiphys_*`` hook calls, each once."""
+    """Turns the nodes an engine step changed into ``tiphys_*`` hook calls, each once.
+
+    Which hooks have implementations is read when the workflow starts.
+    """
 
     def __init__(self, hooks: Hooks, workflow: dict[str, Any]) -> None:
         self.hooks = hooks
@@ -20,13 +33,14 @@ class LifecycleObserver:
         self.started: set[str] = set()
         self.finished: set[str] = set()
         self.workflow_done = False
+        self.watches_nodes = any(hooks.implemented(name) for name in NODE_HOOKS)
 
     def workflow_started(self) -> None:
         self.hooks.workflow_started(self.workflow)
 
     def step(self, engine: Engine, changed: list[Node]) -> None:
         exit_name = f"{engine.name}.onExit"
-        for node in changed:
+        for node in changed if self.watches_nodes else ():
             status = node.to_status()
             if node.id not in self.started:
                 self.started.add(node.id)

@@ -31,6 +31,10 @@ class Hooks:
             implementation.function(register=registry.registrar(implementation.plugin_name))
         return registry
 
+    def implemented(self, hook_name: str) -> bool:
+        """Whether any plugin implements the hook ``hook_name`` (``tiphys_node_started``)."""
+        return bool(getattr(self._hook, hook_name).get_hookimpls())
+
     def lint_document(self, document: dict[str, Any]) -> list[Diagnostic]:
         found: list[Diagnostic] = []
         for result in self._hook.tiphys_lint_document(document=document):
