@@ -130,3 +130,60 @@ def test_retry_reruns_failed_nodes_only_and_resubmit_starts_over(tmp_path: Path)
         assert (marks / "first").read_text().count("ran") == 2
     finally:
         shutil.rmtree(marks, ignore_errors=True)
+
+
+def test_retry_sets_old_results_aside_before_the_workflow_can_be_adopted_again(
+    tmp_path: Path,
+) -> None:
+    """A controller starting while ``retry`` works must not find a failed node's old
+    result.json where it looks for the new one: while the retry waits to reset the rows
+    (the store is held here), the result is already gone, and a retry killed there leaves
+    the workflow finished, for the next retry to complete."""
+    import json
+    import shutil
+    import signal
+    import sqlite3
+    import tempfile
+
+    marks = Path(tempfile.mkdtemp(prefix="tiphys-retry-", dir="/var/tmp"))
+    try:
+        home = tmp_path / "home"
+        env = {**os.environ, "TIPHYS_HOME": str(home), "TIPHYS_BUILD_ID": "test"}
+        source = tmp_path / "flaky.yaml"
+        source.write_text(FLAKY.replace("MARKS_DIR", str(marks)))
+        assert cli(env, "run", "--embedded", str(source)).returncode == 1
+        document = json.loads(cli(env, "get", "flaky", "-o", "json").stdout)
+        nodes = document["status"]["nodes"].values()
+        second = next(node["id"] for node in nodes if node["displayName"] == "second")
+        workflow_dir = next((home / "workflows").iterdir())
+        stale = workflow_dir / "nodes" / f"{second}-0" / "result.json"
+        assert stale.is_file()
+
+        held = sqlite3.connect(home / "tiphys.db", isolation_level=None)
+        held.execute("BEGIN IMMEDIATE")  # the retry cannot reset the rows until released
+        retry = subprocess.Popen([sys.executable, "-m", "tiphys_core", "retry", "flaky"], env=env)
+        try:
+            deadline = time.monotonic() + 30
+            while stale.exists() and retry.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert not stale.exists(), "the old result was still there when the rows were reset"
+            assert retry.poll() is None  # waiting for the store: nothing was reset yet
+            phase = held.execute("SELECT phase FROM workflows WHERE name = 'flaky'").fetchone()
+            assert phase == ("Failed",)
+        finally:
+            retry.send_signal(signal.SIGKILL)  # killed between the two steps
+            retry.wait()
+            held.execute("ROLLBACK")
+            held.close()
+        assert "Status:      Failed" in cli(env, "get", "flaky").stdout  # nobody adopts it
+
+        (marks / "fixed").touch()
+        again = cli(env, "retry", "flaky", "--wait")
+        assert again.returncode == 0, again.stderr
+        assert again.stdout.startswith("workflow flaky retried: ")
+        assert (marks / "first").read_text().count("ran") == 1
+        assert '"phase":"Succeeded"' in stale.read_text().replace(" ", "")
+        assert [p.name for p in workflow_dir.iterdir() if p.name.startswith(".")] == []
+    finally:
+        cli(env, "controller", "--stop")
+        shutil.rmtree(marks, ignore_errors=True)

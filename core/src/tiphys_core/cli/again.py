@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import shutil
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 from tiphys_core.cli.common import fail, find_workflow, open_store
+
+# The nodes a retry keeps (as Store.reset_for_retry does); the others run again.
+RETRY_KEEPS = ("Succeeded", "Skipped")
+# Where the attempts of the nodes a retry runs again wait to be deleted, in their
+# workflow's directory: out of the way of the controller, which looks in nodes/<id>-<n>.
+_SET_ASIDE_PREFIX = ".retried-"
 
 
 def add_parser(subparsers: Any) -> None:
@@ -24,6 +34,7 @@ def add_parser(subparsers: Any) -> None:
 
 
 def retry_workflow(args: argparse.Namespace) -> int:
+    """Run a finished workflow's nodes that did not succeed again, from their start."""
     from tiphys_core.paths import home
 
     store = open_store()
@@ -36,11 +47,19 @@ def retry_workflow(args: argparse.Namespace) -> int:
         )
     if record.phase == "Succeeded":
         return fail(f"workflow {record.name} succeeded; there is nothing to retry")
+    # The old results go first, the rows after: once the workflow is Pending again, a
+    # controller starting adopts it, and would take a result file still at a node's
+    # attempt directory as that node's new result. Killed before the rows are reset, the
+    # workflow stays as it was, finished (less the files set aside), and `retry` again
+    # does the rest; killed after, the next retry deletes what this one set aside.
+    workflow_dir = home() / "workflows" / record.uid
+    rerun = [n.id for n in store.nodes(record.uid).values() if n.phase not in RETRY_KEEPS]
+    try:
+        _set_aside(workflow_dir, rerun)
+    except OSError as err:
+        return fail(f"workflow {record.name} not retried: cannot remove its old results: {err}")
     forgotten = store.reset_for_retry(record.uid)
-    nodes_dir = home() / "workflows" / record.uid / "nodes"
-    for node_id in forgotten:  # their result files must not be taken as results again
-        for attempt_dir in nodes_dir.glob(f"{node_id}-*"):
-            shutil.rmtree(attempt_dir, ignore_errors=True)
+    _delete_set_aside(workflow_dir)
     print(f"workflow {record.name} retried: {len(forgotten)} node(s) will run again")
     return _follow_if_asked(args, store, record.uid)
 
@@ -72,3 +91,22 @@ def _follow_if_asked(args: argparse.Namespace, store: Any, uid: str) -> int:
     from tiphys_core.cli.run import follow
 
     return follow(store, uid, live=args.watch, color=True)
+
+
+def _set_aside(workflow_dir: Path, node_ids: list[str]) -> None:
+    """Move every attempt directory of ``node_ids`` out of ``nodes/``, one rename each, so
+    no result file of theirs is ever half deleted where a controller reads results."""
+    nodes_dir = workflow_dir / "nodes"
+    attempts = [a for node_id in node_ids for a in nodes_dir.glob(f"{node_id}-*")]
+    if not attempts:
+        return
+    aside = Path(tempfile.mkdtemp(prefix=_SET_ASIDE_PREFIX, dir=workflow_dir))
+    for attempt_dir in attempts:
+        with contextlib.suppress(FileNotFoundError):  # another `retry` moved it first
+            os.rename(attempt_dir, aside / attempt_dir.name)
+
+
+def _delete_set_aside(workflow_dir: Path) -> None:
+    """Delete what retries set aside, this one's and any a killed one left."""
+    for aside in workflow_dir.glob(f"{_SET_ASIDE_PREFIX}*"):
+        shutil.rmtree(aside, ignore_errors=True)
