@@ -93,6 +93,25 @@ def controller_pid(env: dict[str, str]) -> int | None:
     return int(found.group(1)) if status.returncode == 0 and found else None
 
 
+def background(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
+    """``tiphys ARGS`` left running, its output kept for ``communicate``."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "tiphys_core", *args], env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+
+def held_runs(env: dict[str, str]) -> None:
+    eventually(lambda: "Status:      Running" in cli(env, "get", "held").stdout, "held runs")
+
+
+def assert_waited_until_stopped(waiting: subprocess.Popen[str]) -> None:
+    """``tiphys wait held`` saw the workflow fail when it was stopped."""
+    out, err = waiting.communicate(timeout=TIMEOUT)
+    assert waiting.returncode == 1, err
+    assert out.startswith("held Failed (")
+
+
 def eventually(check: object, what: str) -> None:
     """Poll ``check`` until it holds (bounded, so a broken controller fails the test)."""
     deadline = time.monotonic() + WAIT_SECONDS
@@ -209,15 +228,10 @@ def test_a_standing_controller_adopts_pending_workflows_and_wait_follows_it(
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip
     try:
-        eventually(lambda: "Status:      Running" in cli(env, "get", "held").stdout, "held runs")
-        waiting = subprocess.Popen(
-            [sys.executable, "-m", "tiphys_core", "wait", "held"], env=env,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
+        held_runs(env)
+        waiting = background(env, "wait", "held")
         assert "stop requested" in cli(env, "stop", "held").stdout
-        out, err = waiting.communicate(timeout=TIMEOUT)
-        assert waiting.returncode == 1, err
-        assert out.startswith("held Failed (")
+        assert_waited_until_stopped(waiting)
     finally:
         controller.terminate()
         assert controller.wait(timeout=TIMEOUT) == 0
@@ -257,11 +271,8 @@ def test_client_says_so_and_fails_when_its_controller_is_killed(
     assert cli(env, "run", write(tmp_path, SKIPPED)).returncode == 0
     pid = controller_pid(env)
     assert pid is not None
-    client = subprocess.Popen(
-        [sys.executable, "-m", "tiphys_core", "run", write(tmp_path, HELD)], env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    eventually(lambda: "Status:      Running" in cli(env, "get", "held").stdout, "held runs")
+    client = background(env, "run", write(tmp_path, HELD))
+    held_runs(env)
     os.kill(pid, signal.SIGKILL)
     _, err = client.communicate(timeout=TIMEOUT)
     assert client.returncode == 1
@@ -282,23 +293,15 @@ def test_embedded_run_beside_a_standing_controller_is_driven_once(
     env: dict[str, str], tmp_path: Path
 ) -> None:
     assert cli(env, "run", write(tmp_path, SKIPPED)).returncode == 0  # a controller is up
-    embedded = subprocess.Popen(
-        [sys.executable, "-m", "tiphys_core", "run", "--embedded", write(tmp_path, HELD, "held.yaml")],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    eventually(lambda: "Status:      Running" in cli(env, "get", "held").stdout, "held runs")
+    embedded = background(env, "run", "--embedded", write(tmp_path, HELD, "held.yaml"))
+    held_runs(env)
     # The standing controller is asked to follow it: it must not drive it a second time.
-    waiting = subprocess.Popen(
-        [sys.executable, "-m", "tiphys_core", "wait", "held"], env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    waiting = background(env, "wait", "held")
     assert "stop requested" in cli(env, "stop", "held").stdout
     out, err = embedded.communicate(timeout=TIMEOUT)
     assert embedded.returncode == 1, err
     assert "Status:      Failed" in out
-    out, err = waiting.communicate(timeout=TIMEOUT)
-    assert waiting.returncode == 1, err
-    assert out.startswith("held Failed (")
+    assert_waited_until_stopped(waiting)
     log = (Path(env["TIPHYS_HOME"]) / "controller.log").read_text()
     assert "workflow held running" not in log
 
