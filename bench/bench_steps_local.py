@@ -12,6 +12,9 @@ Each round times, in turn (the order rotates so all see the same machine):
 - ``tiphys run`` of a steps template of ``--steps`` groups of one ``true`` step, in this
   process: lint, submit, embedded Controller (engine, SQLite commits grouped within 50 ms, the
   line per finished node that ``tiphys run > file`` prints) and the same warm agents;
+- ``tiphys run FILE`` in a new process, as a user types it, handed to the standing
+  controller of a state directory of the bench's own (its client's start-up is paid
+  for one step and for many alike; not with ``--no-isolation``);
 - Luigi (``luigi.build``, local scheduler, one worker, no lock, log level WARNING) on a
   chain of ``--steps`` tasks, each requiring the previous one and running ``true`` with
   ``subprocess.run``. Completion is an in-memory flag, not a file target: the cheapest
@@ -44,7 +47,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from _tiphys import InProcessRunner, scratch_dir, sequential_steps
+from _tiphys import InProcessRunner, cli_command, scratch_dir, sequential_steps
 from tiphys_core.launch import LocalLauncher
 from tiphys_core.wire import NodeRequest, NodeResult, WorkflowIdentity
 
@@ -76,6 +79,31 @@ def run_spawns(steps: int) -> float:
     for _ in range(steps):
         subprocess.run(["true"], check=True)
     return time.perf_counter() - start
+
+
+class StandingRuns:
+    """``tiphys run FILE`` as a user types it: a client process handing the workflow to
+    the standing controller of a state directory of its own (started by the first run).
+    The client's start-up is paid by both runs, so it is not in the marginal cost."""
+
+    def __init__(self, base: Path, long_text: str, short_text: str, steps: int) -> None:
+        self.steps = steps
+        self.files = {steps: base / "chain.yaml", 1: base / "one.yaml"}
+        self.files[steps].write_text(long_text)
+        self.files[1].write_text(short_text)
+        self.env = {**os.environ, "TIPHYS_HOME": str(base / "standing-home")}
+
+    def run(self, count: int) -> float:
+        command = [*cli_command(), "run", str(self.files[self.steps if count > 1 else 1])]
+        start = time.perf_counter()
+        subprocess.run(command, env=self.env, check=True, stdout=subprocess.DEVNULL)
+        return time.perf_counter() - start
+
+    def stop(self) -> None:
+        with contextlib.suppress(subprocess.SubprocessError, OSError):
+            subprocess.run(
+                [*cli_command(), "controller", "--stop"], env=self.env, capture_output=True
+            )
 
 
 def file_cost(base: Path, count: int = 200) -> float:
@@ -165,6 +193,7 @@ def main() -> None:
     luigi_run = luigi_chain()
     tags = itertools.count()
     long_text, short_text = sequential_steps(steps), sequential_steps(1)
+    standing = StandingRuns(base, long_text, short_text, steps)
     try:
         with InProcessRunner(
             base, agents=options.agents, no_isolation=options.no_isolation
@@ -185,6 +214,8 @@ def main() -> None:
                 "launcher": launcher_nodes,
                 "tiphys": tiphys_run,
             }
+            if not options.no_isolation:  # the standing controller's agents always isolate
+                contenders["standing"] = standing.run
             if luigi_run is not None:
                 contenders["luigi"] = lambda count: luigi_run(f"c{next(tags)}", count)
             files = file_cost(base)
@@ -210,6 +241,7 @@ def main() -> None:
                             after[index] - middle[index]
                         )
     finally:
+        standing.stop()
         shutil.rmtree(base, ignore_errors=True)
 
     step = {name: statistics.median(values) for name, values in marginal.items()}
@@ -225,6 +257,7 @@ def main() -> None:
         "spawn": "subprocess.run(['true'])",
         "launcher": "LocalLauncher + warm agents",
         "tiphys": "tiphys run (in process, warm agents)",
+        "standing": "tiphys run FILE (standing controller)",
         "luigi": "Luigi (local scheduler, 1 worker)",
     }
     for name in contenders:
@@ -237,6 +270,9 @@ def main() -> None:
         "  (caller: this process, i.e. controller, launcher threads, Luigi)"
     )
     for name in contenders:
+        if name == "standing":
+            print(f"    {labels[name]:36} {'(another process tree: not counted)':>26}")
+            continue
         figures = " ".join(
             f"{value / (options.rounds * (steps - 1)) * 1e3:8.3f}" for value in cpu[name]
         )

@@ -14,6 +14,7 @@ from typing import TypeVar
 import pytest
 from tiphys_executor.spawn import (
     ChildProcess,
+    CommandPaths,
     Process,
     find_executable,
     keep_descriptors_private,
@@ -172,3 +173,32 @@ def test_a_command_is_found_on_the_childs_own_path(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError) as caught:
         in_own_working_dir(lambda: spawn(["nope-x"], env, "/", 1, 2, True))
     assert caught.value.filename == "nope-x"
+
+
+def test_a_command_found_lately_is_spawned_by_its_path_while_fresh(tmp_path: Path) -> None:
+    early, late = tmp_path / "early", tmp_path / "late"
+    early.mkdir()
+    late.mkdir()
+    for directory in (early, late):
+        tool = directory / "which-one"
+        tool.write_text(f"#!/bin/sh\necho {directory.name}\n")
+        tool.chmod(0o755)
+    (early / "which-one").unlink()
+    env = {"PATH": f"{early}:{late}:/usr/bin:/bin"}
+
+    def which(commands: CommandPaths) -> bytes:
+        process = in_own_working_dir(
+            lambda: spawn(["which-one"], env, "/", subprocess.PIPE, 2, True, commands)
+        )
+        return output(process)[0]
+
+    commands = CommandPaths(fresh=3600)
+    assert which(commands) == b"late\n"
+    assert commands.lookup("which-one", env["PATH"]) == str(late / "which-one")
+    (early / "which-one").write_text("#!/bin/sh\necho early\n")
+    (early / "which-one").chmod(0o755)
+    assert which(commands) == b"late\n"  # remembered
+    assert which(CommandPaths(fresh=0)) == b"early\n"  # looked up again
+    (late / "which-one").unlink()
+    assert commands.lookup("which-one", env["PATH"]) is None  # gone: looked up again
+    assert which(commands) == b"early\n"

@@ -44,6 +44,7 @@ from tiphys_executor.private_root import (
     root_host_path,
 )
 from tiphys_executor.spare_views import SpareViews
+from tiphys_executor.spawn import CommandPaths
 
 _CLONE_NEWNS = 0x00020000
 _CLONE_NEWUSER = 0x10000000
@@ -161,6 +162,9 @@ class Isolation:
         self._host_namespace = -1
         self._local = threading.local()
         self._spares = SpareViews(self._enter_namespace, self._leave_namespace)
+        # Where nodes' commands were lately found: kept here, with the agent's other
+        # per-process knowledge of the machine.
+        self.commands = CommandPaths()
         self.private_root_policy: PrivateRoots = private_roots if enabled else "never"
         self._private_roots: bool | None = None if self.private_root_policy != "never" else False
         self._overlay_extra = ""

@@ -210,7 +210,9 @@ def run_process(
 
         def start() -> Process:
             ensure_existing_dir(spec.cwd)  # runtimes create workingDir
-            return spawn(spec.argv, spec.env, spec.cwd, stdout, stderr, own_working_dir)
+            return spawn(
+                spec.argv, spec.env, spec.cwd, stdout, stderr, own_working_dir, isolation.commands
+            )
 
         process = isolation.spawn(spec.mounts, start, hold=control.held)
         tail = (
@@ -261,7 +263,10 @@ class Background:
 
             def start() -> Process:
                 ensure_existing_dir(spec.cwd)
-                return spawn(spec.argv, spec.env, spec.cwd, log_fd, log_fd, own_working_dir)
+                return spawn(
+                    spec.argv, spec.env, spec.cwd, log_fd, log_fd, own_working_dir,
+                    isolation.commands,
+                )  # fmt: skip
 
             self.process = isolation.spawn(spec.mounts, start)
         finally:

@@ -4,8 +4,9 @@
 itself (its Python side, an ``execve`` attempted per ``PATH`` entry in the child, a
 close of every descriptor), and its ``wait(timeout)`` polls with growing sleeps. Here
 the child is made by ``posix_spawn`` (a ``vfork``-like clone in glibc) and a wait with
-a timeout sleeps on a pidfd. The command is looked up in ``PATH`` by glibc, in the
-child, when the child's ``PATH`` is the agent's (the usual case), else here.
+a timeout sleeps on a pidfd. A command the agent found lately is spawned by its path
+(:class:`CommandPaths`); else glibc looks it up in ``PATH``, in the child, when the
+child's ``PATH`` is the agent's (the usual case), or it is looked up here.
 
 ``posix_spawn`` cannot change the working directory, so it is used only where the
 calling thread has a working directory of its own: inside a node's private view
@@ -20,17 +21,20 @@ reset to their default, as ``Popen`` does.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import signal
 import stat
 import subprocess
 import threading
+import time
 from typing import IO, Any
 
 # Python ignores these; a command expects the default (e.g. `yes | head` ends on SIGPIPE).
 _RESET_SIGNALS = (signal.SIGPIPE, signal.SIGXFSZ)
 _DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin"
+_MAX_REMEMBERED = 1024
 
 
 class ChildProcess:
@@ -100,6 +104,7 @@ def spawn(
     stdout: int,
     stderr: int,
     own_working_dir: bool,
+    commands: CommandPaths | None = None,
 ) -> Process:
     """Start ``argv`` in a new session, stdin from ``/dev/null``.
 
@@ -108,6 +113,8 @@ def spawn(
     :param stderr: a descriptor, ``subprocess.PIPE`` or ``subprocess.STDOUT``.
     :param own_working_dir: whether the calling thread's working directory is its own
         (not shared with the agent's other threads): only then is ``posix_spawn`` used.
+    :param commands: where commands were lately found (the agent's): a command found
+        there is spawned by its path, with no search.
     :raises FileNotFoundError: the command (``exc.filename``) or ``cwd`` is missing.
     :raises PermissionError: the command is not executable.
     """
@@ -137,7 +144,7 @@ def spawn(
                 actions.append((os.POSIX_SPAWN_DUP2, 1, 2))
                 continue
             actions.append((os.POSIX_SPAWN_DUP2, target, index + 1))
-        pid = _posix_spawn(argv, env, actions)
+        pid = _posix_spawn(argv, env, actions, commands or CommandPaths())
     except BaseException:
         for reader in readers:
             if reader is not None:
@@ -149,18 +156,62 @@ def spawn(
     return ChildProcess(pid, readers[0], readers[1])
 
 
-def _posix_spawn(argv: list[str], env: dict[str, str], actions: list[Any]) -> int:
-    """``posix_spawnp`` when the child's ``PATH`` is this process's (glibc then looks the
-    command up in the child, as ``execvp``), else ``posix_spawn`` of the path found here."""
+def _posix_spawn(
+    argv: list[str], env: dict[str, str], actions: list[Any], commands: CommandPaths
+) -> int:
+    """Spawn ``argv[0]`` found in the child's ``PATH``: by the path found lately, else
+    with ``posix_spawnp`` when the child's ``PATH`` is this process's (glibc looks the
+    command up in the child, as ``execvp``; where it is is then learnt while the child
+    runs), else by the path found here."""
+    command = argv[0]
     path = env.get("PATH", _DEFAULT_PATH)
     options: dict[str, Any] = {"setsid": True, "setsigdef": _RESET_SIGNALS}
-    if "/" in argv[0] or path != os.environ.get("PATH"):
-        executable = find_executable(argv[0], path)
+    if "/" in command:
+        return os.posix_spawn(command, argv, env, file_actions=actions, **options)
+    known = commands.lookup(command, path)
+    if known is not None:
+        return os.posix_spawn(known, argv, env, file_actions=actions, **options)
+    if path != os.environ.get("PATH"):
+        executable = find_executable(command, path)
+        commands.remember(command, path, executable)
         return os.posix_spawn(executable, argv, env, file_actions=actions, **options)
     try:
-        return os.posix_spawnp(argv[0], argv, env, file_actions=actions, **options)
+        pid = os.posix_spawnp(command, argv, env, file_actions=actions, **options)
     except (FileNotFoundError, PermissionError) as exc:
-        raise type(exc)(exc.errno, exc.strerror, argv[0]) from None
+        raise type(exc)(exc.errno, exc.strerror, command) from None
+    with contextlib.suppress(OSError):
+        commands.remember(command, path, find_executable(command, path))
+    return pid
+
+
+class CommandPaths:
+    """Where commands were found on a ``PATH`` lately (an agent keeps one).
+
+    Searching ``PATH`` costs a failed ``execve`` per directory before the command's;
+    a command found less than ``fresh`` seconds ago is spawned by its path, if that
+    is still an executable file, so a command installed meanwhile in an earlier
+    directory of ``PATH`` is seen at most that much later.
+    """
+
+    def __init__(self, fresh: float = 2.0) -> None:
+        self._fresh = fresh
+        self._found: dict[tuple[str, str], tuple[float, str]] = {}
+        self._lock = threading.Lock()
+
+    def lookup(self, command: str, path: str) -> str | None:
+        """The path ``command`` was found at on ``path`` lately, or None."""
+        with self._lock:
+            found = self._found.get((command, path))
+        if found is None or time.monotonic() - found[0] > self._fresh:
+            return None
+        return found[1] if os.access(found[1], os.X_OK) else None
+
+    def remember(self, command: str, path: str, executable: str) -> None:
+        """``command`` was found at ``executable`` on ``path`` just now."""
+        with self._lock:
+            if len(self._found) > _MAX_REMEMBERED:
+                self._found.clear()
+            self._found[(command, path)] = (time.monotonic(), executable)
 
 
 def find_executable(command: str, path: str) -> str:
