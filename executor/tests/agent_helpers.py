@@ -7,6 +7,7 @@ import queue
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +111,15 @@ class Requests:
             workflow_dir=str(workflow_dir),
             **fields,
         )
+
+
+def stored_result(node_dir: str, timeout: float = 20.0) -> str:
+    """The text of ``<node_dir>/result.json``, which the agent writes just after it reports."""
+    path = Path(node_dir, "result.json")
+    deadline = time.monotonic() + timeout
+    while not path.exists() and time.monotonic() < deadline:
+        time.sleep(0.005)
+    return path.read_text()
 
 
 def container(*command: str, image: str = "alpine", **fields: Any) -> dict[str, Any]:

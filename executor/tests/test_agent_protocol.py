@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from agent_helpers import AgentProcess, Requests, container, sh
+from agent_helpers import AgentProcess, Requests, container, sh, stored_result
 from tiphys_core.wire import ERROR, SUCCEEDED, NodeResult
 
 
@@ -22,12 +22,10 @@ def test_agent_runs_a_container_node_and_reports_succeeded_with_exit_code(
     assert 0 < result.started_at <= result.finished_at
 
 
-def test_result_file_holds_the_reported_result_before_the_line_is_sent(
-    agent: AgentProcess, make_request: Requests
-) -> None:
+def test_result_file_holds_the_reported_result(agent: AgentProcess, make_request: Requests) -> None:
     request = make_request(sh("echo hi"))
     result = agent.run(request)
-    stored = Path(request.node_dir, "result.json").read_text()
+    stored = stored_result(request.node_dir)
     assert NodeResult.from_json(stored) == result
     assert stored.strip() == agent.lines[-1].strip()
     assert not [p.name for p in Path(request.node_dir).iterdir() if p.name.endswith(".tmp")]

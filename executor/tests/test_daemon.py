@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from agent_helpers import AgentProcess, Requests, container, needs_namespaces, sh
+from agent_helpers import AgentProcess, Requests, container, needs_namespaces, sh, stored_result
 from tiphys_core.wire import ERROR, FAILED, RUNNING, SUCCEEDED, NodeResult
 from tiphys_executor.isolation import Isolation
 from tiphys_executor.node import RESULT_FILE, NodeContext, run_node
@@ -143,7 +143,7 @@ def test_daemon_exiting_before_its_probe_passes_reports_and_records_only_its_res
     result = agent.result()
     assert (result.phase, result.message) == (FAILED, "main: Error (exit code 3)")
     assert result.final
-    assert NodeResult.from_json(Path(request.node_dir, RESULT_FILE).read_text()) == result
+    assert NodeResult.from_json(stored_result(request.node_dir)) == result
 
 
 def test_missing_command_of_a_daemon_is_an_error_without_a_running_report(

@@ -2,8 +2,9 @@
 
 Run as ``python -m tiphys_executor.agent``. It reads one JSON document per line on
 stdin and writes one :class:`~tiphys_core.wire.NodeResult` per line on stdout as each
-node ends (after writing it to ``<node_dir>/result.json``), and before that a ``Running``
-one when a daemon is ready (not written to the file). A line is either a
+node ends (then writes it to ``<node_dir>/result.json``, where a controller that restarts
+finds it), and before that a ``Running`` one when a daemon is ready (not written to the
+file). A line is either a
 :class:`~tiphys_core.wire.NodeRequest` or a cancellation ``{"cancel": "<node id>"}``
 (optionally with ``"message"``), which terminates that node's process group; the node
 then ends ``Error`` with that message (default ``terminated``).
@@ -202,12 +203,15 @@ class Agent:
         if node.control.abandoned:
             return
         text = result.to_json()
+        # Reported first, then written: the file is for a controller that restarts, which
+        # takes far longer to than this write (were both killed in between, the node was
+        # never recorded anywhere, and runs again); written first, it delayed every report.
+        self._send(text)
         try:
             if not (node.control.cancelled and _is_daemon(node.request.template)):
                 write_result_file(node.request.node_dir, text)
         except OSError as exc:
             self.say(f"could not write the result file of node {result.node_id}: {exc}")
-        self._send(text)
 
     def _report_running(self, report: NodeResult) -> None:
         # Not in result.json: a controller that recovers runs a daemon again.
