@@ -66,6 +66,16 @@ def test_suspend_node_succeeds_immediately(agent: AgentProcess, make_request: Re
     assert result.phase == SUCCEEDED
 
 
+def test_pod_nodes_report_this_host_as_their_host_node_name_and_others_none(
+    agent: AgentProcess, make_request: Requests
+) -> None:
+    import os
+
+    assert agent.run(make_request(container("true"))).host_node_name == os.uname().nodename
+    suspend = agent.run(make_request({"name": "wait", "suspend": {}}), timeout=5)
+    assert suspend.host_node_name == ""
+
+
 def test_request_of_another_wire_version_is_reported_as_error(
     agent: AgentProcess, make_request: Requests
 ) -> None:

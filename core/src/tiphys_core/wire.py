@@ -9,7 +9,8 @@ A node reports once, when it ends, except a daemon (``daemon: true``): it first 
 ``Running`` once it is ready (its process started, or its ``readinessProbe`` passed), so
 its scope can go on while it runs, then reports its end as any node does.
 
-Version 2 added that ``Running`` report and ``NodeResult.pod_ip``.
+Version 2 added that ``Running`` report and ``NodeResult.pod_ip``; version 3 added
+``NodeResult.host_node_name``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import json
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-WIRE_VERSION = 2
+WIRE_VERSION = 3
 
 # Node phases, as Argo spells them.
 PENDING = "Pending"
@@ -95,6 +96,9 @@ class NodeResult:
         ``{"name", "phase", "message", "startedAt", "finishedAt", "exitCode"}``.
     :param pod_ip: where the node's pod can be reached (a daemon's ``{{steps.X.ip}}``);
         locally ``127.0.0.1``, as nodes run as host processes.
+    :param host_node_name: the machine a pod-type node ran on (Argo's ``hostNodeName``,
+        the Kubernetes node of its pod; ``{{steps.X.hostNodeName}}``); locally this
+        host's name. Empty for nodes that are not pods (http, plugin, suspend).
     """
 
     node_id: str
@@ -105,6 +109,7 @@ class NodeResult:
     finished_at: float = 0.0
     containers: list[dict[str, Any]] = field(default_factory=list)
     pod_ip: str = ""
+    host_node_name: str = ""
     version: int = WIRE_VERSION
 
     @property

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from tiphys_core.expr import Duration, ExprError, go_string, to_json
-from tiphys_core.expr.gofmt import format_float_f
+from tiphys_core.expr.gofmt import format_float_f, go_quote
 from tiphys_core.expr.golayout import format_layout, parse_layout
 from tiphys_core.expr.gotime import parse_duration
 
@@ -147,3 +147,18 @@ def test_parse_layout_reports_go_style_errors() -> None:
 )
 def test_parse_duration(text: str, ns: int) -> None:
     assert parse_duration(text).ns == ns
+
+
+@pytest.mark.parametrize(
+    ("text", "quoted"),
+    [
+        ("", '""'),
+        ('say "hi"\\', '"say \\"hi\\"\\\\"'),
+        ("a\nb\tc\x07\x01\x7f", '"a\\nb\\tc\\a\\x01\\x7f"'),
+        ("é 😀", '"é 😀"'),
+        ("\u200b\u00a0", '"\\u200b\\u00a0"'),
+        ("\U000e0001", '"\\U000e0001"'),
+    ],
+)
+def test_go_quote_matches_strconv_quote(text: str, quoted: str) -> None:
+    assert go_quote(text) == quoted

@@ -1,6 +1,6 @@
 """Running one node: pick the template's handler, run it, record the result.
 
-Whoever reports the result writes it first with :func:`write_result_file`, so a
+Whoever reports the result also writes it with :func:`write_result_file`, so a
 controller that crashed meanwhile finds it in ``<node_dir>/result.json`` on restart.
 """
 
@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from tiphys_core.spec.template_types import POD_TYPES
 from tiphys_core.wire import ERROR, RUNNING, NodeRequest, NodeResult
 
 from tiphys_executor.fsutil import ensure_existing_dir
@@ -33,6 +34,11 @@ RESULT_FILE = "result.json"
 LOG_FILE = "main.log"
 # Nodes run as host processes: a daemon is reached on the loopback address.
 LOCAL_POD_IP = "127.0.0.1"
+
+
+def host_node_name() -> str:
+    """The machine pods run on here, Argo's ``hostNodeName``: this host's name."""
+    return os.uname().nodename
 
 
 class NodeContext:
@@ -74,8 +80,9 @@ class NodeContext:
         """Tell the controller the node runs and is ready (a daemon), ahead of its result."""
         if self._on_running is not None:
             report = NodeResult(
-                self.request.node_id, RUNNING, started_at=started_at, pod_ip=LOCAL_POD_IP
-            )
+                self.request.node_id, RUNNING, started_at=started_at, pod_ip=LOCAL_POD_IP,
+                host_node_name=host_node_name(),
+            )  # fmt: skip
             self._on_running(report)
 
     @property
@@ -115,6 +122,8 @@ def run_node(node: NodeContext, registry: Lookup[TemplateHandler]) -> NodeResult
                 request.node_id, ERROR, f"executor error in {type_name} handler: {exc!r}"
             )
     result.node_id = request.node_id
+    if type_name in POD_TYPES:  # Argo records the node of pods only
+        result.host_node_name = result.host_node_name or host_node_name()
     result.started_at = result.started_at or started_at
     result.finished_at = result.finished_at or time.time()
     return result

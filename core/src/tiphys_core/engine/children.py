@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, cast
 from tiphys_core.engine.loops import loop_items
 from tiphys_core.engine.nodes import SKIPPED_TYPE, Node
 from tiphys_core.engine.templates import TemplateError
-from tiphys_core.engine.values import item_label, item_values
+from tiphys_core.engine.values import UNNAMED_STEP, item_label, item_values
 from tiphys_core.templating import (
     STEP_AND_TASK_PREFIXES,
     TemplatingError,
@@ -43,8 +43,15 @@ def expand_children(
     depth: int,
     link: bool = True,
     context: Mapping[str, Any] | None = None,
+    name_variable: str | None = "steps.name",
 ) -> list[ChildSpec]:
-    """Start one step/task (one node per loop iteration); returns the nodes, in order."""
+    """Start one step/task (one node per loop iteration); returns the nodes, in order.
+
+    :param name_variable: what the child's template calls the step or task running it
+        (``steps.name``, ``tasks.name``; its name, ``fanout(0:a)`` for a loop iteration,
+        as Argo's executeTemplate sets it); None for a hook, which Argo runs as a step
+        without a name.
+    """
     loop_fields = {k: holder[k] for k in _LOOP_FIELDS if holder.get(k) is not None}
     try:
         items = (
@@ -80,7 +87,10 @@ def expand_children(
                 resolved = {**resolved, "inline": holder["inline"]}
             if (resolved.get("arguments") or {}).get("artifacts"):
                 resolved = _with_resolved_artifacts(resolved, local)
-            node = _run_or_skip(engine, resolved, name, shown, parent, boundary_id, depth, context)
+            own = {name_variable: shown} if name_variable else UNNAMED_STEP
+            node = _run_or_skip(
+                engine, resolved, name, shown, parent, boundary_id, depth, context, own
+            )
         except (TemplateError, TemplatingError) as err:
             node = _error_node(engine, name, shown, parent, boundary_id, err)
         if link:
@@ -98,6 +108,7 @@ def _run_or_skip(
     boundary_id: str,
     depth: int,
     context: Mapping[str, Any] | None,
+    own: Mapping[str, str],
 ) -> Node:
     when = step.get("when")
     if isinstance(when, str) and when.strip() and not evaluate_when(when):
@@ -111,7 +122,7 @@ def _run_or_skip(
         step.get("arguments"),
         parent.id,
         boundary_id,
-        {},
+        own,
         depth=depth + 1,
         context=context,
     )
@@ -198,6 +209,7 @@ def start_exit_hook(
     spec = expand_children(
         engine, hook, f"{owner.name}.onExit", f"{owner.display_name}.onExit", values,
         parent=parent, boundary_id=boundary_id, depth=depth, link=False, context=context,
+        name_variable=None,
     )  # fmt: skip
     engine.add_child(owner, spec[0].node)
     return spec[0].node

@@ -66,6 +66,7 @@ class Daemons:
             return  # a late or repeated report, or not a daemon
         if report.started_at:
             node.started_at = report.started_at
+        node.host_node_name = report.host_node_name or node.host_node_name
         self._daemoned(node, report.pod_ip)
 
     def _daemoned(self, node: Node, pod_ip: str) -> None:
@@ -76,6 +77,7 @@ class Daemons:
         frame = self.engine.frames.get(node.parent_id)
         if isinstance(frame, RetryFrame):  # the retry node stands for its attempt
             retry = frame.node
+            retry.host_node_name = node.host_node_name or retry.host_node_name
             self.by_scope.setdefault(retry.boundary_id, set()).add(retry.id)
             self._daemoned(retry, pod_ip)
         elif frame is not None and node.id not in self.announced:

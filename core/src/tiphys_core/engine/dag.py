@@ -125,6 +125,7 @@ class DAGFrame(TemplateFrame):
         children = expand_children(
             self.engine, task, f"{self.node.name}.{name}", name, self.values,
             parent=parent, boundary_id=self.node.id, depth=self.depth, link=looped, context=self.context,
+            name_variable="tasks.name",
         )  # fmt: skip
         node = parent if looped else children[0].node
         self._link(name, node)

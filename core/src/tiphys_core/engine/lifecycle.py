@@ -76,14 +76,18 @@ def evaluate_watches(engine: Engine) -> None:
 
 def _fire(engine: Engine, watch: Watch) -> None:
     from tiphys_core.engine.children import expand_children
+    from tiphys_core.engine.values import UNNAMED_STEP
 
     parent = watch.parent
     name = f"{watch.owner_name}.hooks.{watch.name}"
     if parent is None:  # a workflow-level hook: its node hangs off the root
-        node = engine.execute(name, name, watch.hook, watch.hook.get("arguments"), "", "", {})
+        node = engine.execute(
+            name, name, watch.hook, watch.hook.get("arguments"), "", "", UNNAMED_STEP
+        )
         engine.add_child(engine.nodes[engine.name], node)
         return
     expand_children(
         engine, watch.hook, name, f"{watch.owner_display}.hooks.{watch.name}", watch.values(),
         parent=parent, boundary_id=watch.boundary_id, depth=0, link=True, context=watch.context,
+        name_variable=None,
     )  # fmt: skip

@@ -58,6 +58,7 @@ class Node:
     # A daemon that is ready: Running, yet done as far as its scope is concerned.
     daemoned: bool = False
     pod_ip: str = ""
+    host_node_name: str = ""  # where its pod ran (Argo's hostNodeName)
 
     @property
     def finished(self) -> bool:
@@ -92,10 +93,12 @@ class Node:
             status["daemoned"] = True
         if self.pod_ip:
             status["podIP"] = self.pod_ip
+        if self.host_node_name:
+            status["hostNodeName"] = self.host_node_name
         return status
 
     def to_row(self) -> dict[str, Any]:
-        """Everything, for the store (daemon fields only when set: most nodes have none)."""
+        """Everything, for the store (daemon and host fields only when set)."""
         row = {
             "id": self.id, "name": self.name, "display_name": self.display_name,
             "type": self.type, "phase": self.phase, "template_name": self.template_name,
@@ -108,6 +111,8 @@ class Node:
             row["daemoned"] = True
         if self.pod_ip:
             row["pod_ip"] = self.pod_ip
+        if self.host_node_name:
+            row["host_node_name"] = self.host_node_name
         return row
 
     @classmethod

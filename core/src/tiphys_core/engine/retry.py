@@ -64,7 +64,8 @@ class RetryFrame:
     def _attempt(self) -> None:
         index = len(self.attempts)
         name = f"{self.node.name}({index})"
-        extra = {**self.extra, "retries": str(index)}
+        last = self.attempts[-1] if self.attempts else None
+        extra = {**self.extra, "retries": str(index), **last_retry_values(last)}
         child = self.engine.execute(
             name, f"{self.node.display_name}({index})", self.holder, self.arguments,
             self.node.id, self.node.boundary_id, extra, in_retry=True, depth=self.depth,
@@ -78,6 +79,9 @@ class RetryFrame:
 
     def child_finished(self, child: Node) -> None:
         self.node.template_name = child.template_name
+        # The retry node stands for its attempt ({{steps.X.hostNodeName}}), as Argo's
+        # references read the last attempt.
+        self.node.host_node_name = child.host_node_name or self.node.host_node_name
         if child.phase == SUCCEEDED:
             self.engine.complete(self.node, SUCCEEDED, outputs=child.outputs)
             return
@@ -144,6 +148,26 @@ class RetryFrame:
         delay = base * (factor**retried)
         cap = parse_duration(backoff.get("cap")) or parse_duration(backoff.get("maxDuration"))
         return min(delay, cap) if cap > 0 else delay
+
+
+def last_retry_values(last: Node | None) -> dict[str, str]:
+    """``{{lastRetry.*}}`` for the next attempt, from the one before it (Argo's defaults,
+    ``0`` and empty, for the first)."""
+    if last is None:
+        return {
+            "lastRetry.exitCode": "0", "lastRetry.duration": "0",
+            "lastRetry.status": "", "lastRetry.message": "",
+        }  # fmt: skip
+    from tiphys_core.expr.gofmt import format_float
+
+    started = last.started_at or 0.0
+    duration = (last.finished_at or started) - started
+    return {
+        "lastRetry.exitCode": str((last.outputs or {}).get("exitCode", "0")),
+        "lastRetry.duration": format_float(max(duration, 0.0)),
+        "lastRetry.status": last.phase,
+        "lastRetry.message": last.message,
+    }
 
 
 def parse_duration(value: Any) -> float:

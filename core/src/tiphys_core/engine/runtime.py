@@ -12,7 +12,6 @@ them, so finished nodes are never run again.
 
 from __future__ import annotations
 
-import json
 import time
 from collections import ChainMap, deque
 from collections.abc import Callable, Mapping
@@ -39,7 +38,12 @@ from tiphys_core.engine.lifecycle import Watch, evaluate_watches, watches_for
 from tiphys_core.engine.nodes import DAG, POD, RETRY, STEPS, SUSPEND, Node, fnv32a, node_id
 from tiphys_core.engine.results import result_references
 from tiphys_core.engine.templates import TemplateError, TemplateResolver, bind_inputs
-from tiphys_core.engine.values import workflow_globals
+from tiphys_core.engine.values import (
+    UNNAMED_STEP,
+    workflow_duration,
+    workflow_failures,
+    workflow_globals,
+)
 from tiphys_core.spec.template_types import LEAF_TYPES, template_type
 from tiphys_core.wire import ERROR, FAILED, PENDING, RUNNING, SKIPPED, SUCCEEDED, NodeResult
 
@@ -118,7 +122,9 @@ class Engine(Interventions):
         if deadline:
             self.request(SetTimer(WORKFLOW_DEADLINE, self.created + deadline))
         holder: dict[str, Any] = {"template": self.spec.get("entrypoint")}
-        root = self.execute(self.name, self.name, holder, self.spec.get("arguments"), "", "", {})
+        root = self.execute(
+            self.name, self.name, holder, self.spec.get("arguments"), "", "", UNNAMED_STEP
+        )
         self.watches += watches_for(
             self.spec.get("hooks"), self.name, None, "", lambda: self.globals
         )
@@ -133,6 +139,7 @@ class Engine(Interventions):
         if node is None or node.finished:
             return  # a duplicate or late report: results are idempotent
         node.started_at = result.started_at or node.started_at
+        node.host_node_name = result.host_node_name or node.host_node_name
         outputs = dict(result.outputs)
         containers = self._containers.pop(node.id, None)  # ended as reported, below
         phase, message = self.daemons.final_phase(node, result)
@@ -404,8 +411,12 @@ class Engine(Interventions):
             compiled = compile_structure(template, field=f"templates.{node.template_name}")
             if cache_key:
                 self._compiled[cache_key] = compiled
+        root = self.nodes.get(self.name)
+        started = root.started_at if root is not None and root.started_at else self.created
+        duration = workflow_duration(started, self.clock())
         local = ChainMap(
-            {"pod.name": node.id, "node.name": node.name}, cast(dict[str, str], values)
+            {"pod.name": node.id, "node.name": node.name, "workflow.duration": duration},
+            cast(dict[str, str], values),
         )
         try:
             return compiled.render(local, share=True)
@@ -450,7 +461,7 @@ class Engine(Interventions):
             (self.spec.get("hooks") or {}).get("exit") or {}
         ).get("template")
         self.globals["workflow.status"] = root.phase
-        self.globals["workflow.failures"] = json.dumps(self._failures())
+        self.globals["workflow.failures"] = workflow_failures(self.nodes.values())
         if exit_template:
             holder = (self.spec.get("hooks") or {}).get("exit") or {"template": exit_template}
             self._exit_node_id = self.id_for(f"{self.name}.onExit")
@@ -461,7 +472,7 @@ class Engine(Interventions):
                 holder.get("arguments"),
                 "",
                 "",
-                {},
+                UNNAMED_STEP,
             )
             if exit_node.finished:
                 self._workflow_finished()
@@ -482,17 +493,6 @@ class Engine(Interventions):
         for frame in list(self.frames.values()):  # anything left running
             self.request(Cancel(frame.node.id))
         self.daemons.end_all()
-
-    def _failures(self) -> list[dict[str, Any]]:
-        failed = []
-        for node in self.nodes.values():
-            if node.type == POD and node.phase in (FAILED, ERROR):
-                failed.append({
-                    "displayName": node.display_name, "message": node.message,
-                    "templateName": node.template_name, "phase": node.phase,
-                    "podName": node.id, "finishedAt": node.to_status().get("finishedAt", ""),
-                })  # fmt: skip
-        return failed
 
     def workflow_outputs(self) -> dict[str, Any]:
         return workflow_outputs(self.global_outputs)

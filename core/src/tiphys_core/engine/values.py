@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 from tiphys_core.engine.artifacts import output_artifact_values
 from tiphys_core.engine.nodes import Node, _rfc3339
 from tiphys_core.engine.templates import as_text
+from tiphys_core.wire import ERROR, FAILED
+
+SCHEDULED_TIME_ANNOTATION = "workflows.argoproj.io/scheduled-time"
+# What a template run by no step or task sees: Argo runs the entrypoint, the workflow's
+# exit handler and hooks as a step without a name, so ``{{steps.name}}`` is empty there.
+UNNAMED_STEP: Mapping[str, str] = MappingProxyType({"steps.name": ""})
 
 
 def workflow_globals(workflow: Mapping[str, Any], uid: str, created: float) -> dict[str, str]:
@@ -44,6 +51,11 @@ def workflow_globals(workflow: Mapping[str, Any], uid: str, created: float) -> d
         values[f"workflow.{prefix}"] = values[f"workflow.{prefix}.json"] = json.dumps(source)
     if spec.get("priority") is not None:
         values["workflow.priority"] = str(spec["priority"])
+    # Argo reads it from this annotation (a CronWorkflow sets it); without it the
+    # reference stays as written.
+    scheduled = (meta.get("annotations") or {}).get(SCHEDULED_TIME_ANNOTATION)
+    if scheduled is not None:
+        values["workflow.scheduledTime"] = str(scheduled)
     import datetime
 
     moment = datetime.datetime.fromtimestamp(created, tz=datetime.UTC)
@@ -63,6 +75,8 @@ def node_values(
         values[f"{base}.finishedAt"] = _rfc3339(node.finished_at)
     if node.pod_ip:  # a daemon's (Argo records the pod IP of daemoned nodes only)
         values[f"{base}.ip"] = node.pod_ip
+    if node.host_node_name:
+        values[f"{base}.hostNodeName"] = node.host_node_name
     children = list(iterations)
     if children:
         values.update(_aggregate(base, children))
@@ -78,6 +92,36 @@ def node_values(
     if outputs.get("artifacts"):
         values.update(output_artifact_values(base, outputs))
     return values
+
+
+def workflow_duration(started: float, now: float) -> str:
+    """``{{workflow.duration}}``: seconds since the workflow started, as Go's ``%f``."""
+    return f"{max(now - started, 0.0):f}"
+
+
+def workflow_failures(nodes: Iterable[Node]) -> str:
+    """``{{workflow.failures}}`` as Argo sets it for the exit handler: the JSON list of
+    failed and errored nodes (``null`` when none), wrapped once more by Go's
+    ``strconv.Quote``, so consumers decode it twice (Argo does this to keep the quotes
+    through its own JSON-embedded substitution)."""
+    from tiphys_core.expr.gofmt import go_quote, json_string
+
+    entries = []
+    for node in nodes:
+        if node.phase not in (FAILED, ERROR):
+            continue
+        finished = json_string(_rfc3339(node.finished_at)) if node.finished_at else "null"
+        fields = (
+            ("displayName", node.display_name), ("message", node.message),
+            ("templateName", node.template_name), ("phase", node.phase), ("podName", node.id),
+        )  # fmt: skip
+        # Field order of Argo's failedNodeStatus struct, not sorted keys.
+        entries.append(
+            "{"
+            + ",".join(f"{json_string(k)}:{json_string(v)}" for k, v in fields)
+            + f',"finishedAt":{finished}}}'
+        )
+    return go_quote(f"[{','.join(entries)}]" if entries else "null")
 
 
 def _aggregate(base: str, children: list[Node]) -> dict[str, str]:

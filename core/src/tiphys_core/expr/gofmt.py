@@ -206,6 +206,32 @@ def json_string(text: str) -> str:
     return out
 
 
+_QUOTE_ESCAPES: Mapping[str, str] = MappingProxyType(
+    {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t",
+     "\v": "\\v", "\\": "\\\\", '"': '\\"'}
+)  # fmt: skip
+
+
+def go_quote(text: str) -> str:
+    """Go's ``strconv.Quote``: a double-quoted literal; printable characters stay as they
+    are (Go's ``IsPrint`` is Python's ``isprintable``), control characters below space
+    and DEL become ``\\xNN``, other unprintable ones ``\\uNNNN`` / ``\\UNNNNNNNN``."""
+    out = ['"']
+    for char in text:
+        if char in _QUOTE_ESCAPES:
+            out.append(_QUOTE_ESCAPES[char])
+        elif char.isprintable():
+            out.append(char)
+        elif ord(char) < 0x20 or ord(char) == 0x7F:
+            out.append(f"\\x{ord(char):02x}")
+        elif ord(char) < 0x10000:
+            out.append(f"\\u{ord(char):04x}")
+        else:
+            out.append(f"\\U{ord(char):08x}")
+    out.append('"')
+    return "".join(out)
+
+
 def to_json(value: Any, indent: str | None = None) -> str:
     """Go's ``json.Marshal`` (or ``json.MarshalIndent(v, "", indent)``) of a value.
 

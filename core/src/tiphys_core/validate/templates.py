@@ -26,8 +26,9 @@ if TYPE_CHECKING:
 
 RESOURCE_ACTIONS = ("get", "create", "apply", "delete", "replace", "patch")
 RESERVED_CONTAINER_NAMES = ("wait", "init")
+# Argo's validator adds these for any template with a retryStrategy (validate.go).
 _RETRY_VARIABLES = (
-    "retries", "retries.lastExitCode", "retries.lastStatus", "retries.lastDuration", "retries.lastMessage",
+    "retries", "lastRetry.exitCode", "lastRetry.status", "lastRetry.duration", "lastRetry.message",
 )  # fmt: skip
 
 
