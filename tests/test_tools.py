@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -74,3 +76,106 @@ def test_cowsay_wraps_long_text_at_forty_columns() -> None:
 
 def test_cowsay_reads_stdin_without_arguments() -> None:
     assert "< moo >" in run("cowsay", stdin="moo\n").stdout
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def connect_when_listening(port: int) -> socket.socket:
+    """A connection to the stand-in's listener, once it listens (it starts a Python)."""
+
+    for _ in range(500):
+        try:
+            return socket.create_connection(("127.0.0.1", port), timeout=10)
+        except ConnectionRefusedError:
+            time.sleep(0.02)
+    raise AssertionError(f"nothing listens on port {port}")
+
+
+def received(connection: socket.socket) -> bytes:
+    with connection:
+        chunks = []
+        while chunk := connection.recv(4096):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def received_until_eof(connection: socket.socket, reply: bytes) -> bytes:
+    """What the peer sends until it shuts its side, then ``reply`` and close."""
+    with connection:
+        chunks = []
+        while chunk := connection.recv(4096):
+            chunks.append(chunk)
+        connection.sendall(reply)
+    return b"".join(chunks)
+
+
+def test_nc_lk_e_runs_the_program_for_every_connection_like_busybox() -> None:
+    port = free_port()
+    server = subprocess.Popen(
+        [str(BIN / "nc"), "-lk", "-p", str(port), "-e", "echo", "hi", "there"]
+    )
+    try:
+        assert received(connect_when_listening(port)) == b"hi there\n"
+        assert received(connect_when_listening(port)) == b"hi there\n"
+        assert server.poll() is None  # -k: still listening
+        # Daemons of one workflow may share a port (each pod has its own IP in Argo).
+        twin = subprocess.Popen([str(BIN / "nc"), "-lk", "-p", str(port), "-e", "echo", "twin"])
+        try:
+            answers = set()
+            for _ in range(500):  # the kernel spreads connections over both listeners
+                answers.add(received(connect_when_listening(port)))
+                if b"twin\n" in answers or twin.poll() is not None:
+                    break
+                time.sleep(0.02)
+            assert b"twin\n" in answers and answers <= {b"hi there\n", b"twin\n"}
+        finally:
+            twin.terminate()
+            twin.wait(10)
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def test_nc_listens_for_one_connection_and_relays_it_to_stdout() -> None:
+    port = free_port()
+    listener = subprocess.Popen(
+        [str(BIN / "nc"), "-l", "-p", str(port)], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE
+    )
+    try:
+        with connect_when_listening(port) as connection:
+            connection.sendall(b"payload\n")
+            connection.shutdown(socket.SHUT_WR)
+            out, _ = listener.communicate(timeout=10)
+        assert (listener.returncode, out) == (0, b"payload\n")
+    finally:
+        listener.kill()
+        listener.wait(10)
+
+
+def test_nc_connects_sends_stdin_and_prints_what_comes_back() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+        client = subprocess.Popen(
+            [str(BIN / "nc"), "127.0.0.1", str(port)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        )  # fmt: skip
+        connection, _ = server.accept()
+        assert client.stdin is not None
+        client.stdin.write(b"question\n")
+        client.stdin.close()
+        assert received_until_eof(connection, reply=b"answer\n") == b"question\n"
+        assert client.stdout is not None
+        with client.stdout:
+            out = client.stdout.read()
+    assert (client.wait(10), out) == (0, b"answer\n")
+
+
+@pytest.mark.parametrize("argv", [("-u", "127.0.0.1", "1"), ("-x",), ("-l", "-p")])
+def test_nc_rejects_what_it_does_not_support(argv: tuple[str, ...]) -> None:
+    result = run("nc", *argv)
+    assert result.returncode == 1 and result.stderr.startswith("nc: ")
