@@ -304,6 +304,11 @@ class CompiledStructure:
         self._root = root
         self.field = field
 
+    @property
+    def has_tags(self) -> bool:
+        """Whether any string in the structure has a ``{{...}}`` tag (else it renders to itself)."""
+        return self._root[0] not in _CONSTANT
+
     def render(
         self,
         values: Mapping[str, Any] | Scope,
@@ -317,6 +322,9 @@ class CompiledStructure:
         ``share=True`` returns the parts without any tag as the very objects compiled
         (no copy): faster, for callers that never change the result.
         """
+        kind, payload = self._root
+        if kind == "const" or (kind == "tree" and share):
+            return payload  # nothing to substitute: no renderer needed
         renderer = _Renderer(Scope.of(values), Strictness(strict), unresolved)
         renderer.share = share
         result = _render_node(self._root, renderer)
@@ -326,6 +334,8 @@ class CompiledStructure:
 
 def compile_structure(obj: Any, *, field: str | None = None) -> CompiledStructure:
     """Compile every string in a dict/list structure (as loaded from JSON or YAML)."""
+    if _free_of_tags(obj, 0):  # most steps and templates: no walk with field paths
+        return CompiledStructure(("tree" if type(obj) in (dict, list) else "const", obj), field)
     return CompiledStructure(_compile_node(obj, field or "", (), 0), field)
 
 
@@ -389,6 +399,28 @@ def _compile_node(obj: Any, base: str, path: tuple[str | int, ...], depth: int) 
 
 
 _CONSTANT = ("const", "tree")
+_SCALARS = (int, float, bool, type(None))
+
+
+def _free_of_tags(obj: Any, depth: int) -> bool:
+    """Whether a structure of plain dicts, lists, strings and scalars has no ``{{`` in any
+    string, keys included: it compiles to itself. Other types, and structures nested
+    deeper than :func:`_compile_node` accepts, take the full walk."""
+    if depth > MAX_NESTING * 2:
+        return False
+    kind = type(obj)
+    if kind is str:
+        return "{{" not in obj
+    if kind in _SCALARS:
+        return True
+    if kind is dict:
+        for key, value in obj.items():
+            if (type(key) is str and "{{" in key) or not _free_of_tags(value, depth + 1):
+                return False
+        return True
+    if kind is list:
+        return all(_free_of_tags(value, depth + 1) for value in obj)
+    return False
 
 
 def _render_node(node: _Node, renderer: _Renderer) -> Any:
