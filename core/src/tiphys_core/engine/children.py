@@ -15,9 +15,11 @@ from tiphys_core.templating import (
     STEP_AND_TASK_PREFIXES,
     TemplatingError,
     evaluate_when,
+    mark_absent_optional_arguments,
+    skipped_node_outputs,
     substitute_structure,
 )
-from tiphys_core.wire import ERROR, FAILED, SKIPPED
+from tiphys_core.wire import ERROR, FAILED, OMITTED, SKIPPED
 
 if TYPE_CHECKING:
     from tiphys_core.engine.runtime import Engine
@@ -76,7 +78,7 @@ def expand_children(
             for i, item in enumerate(items)
         ]
     holder = _mark_absent_arguments(holder, values)
-    body = engine.compiled_body(holder)
+    body = engine.templates.compiled_body(holder)
     children = []
     for name, shown, item in iterations:
         # No copy: the values of a DAG grow with every task; a ChainMap layers the item on top.
@@ -148,8 +150,6 @@ def _mark_absent_arguments(
     holder: Mapping[str, Any], values: Mapping[str, Any]
 ) -> Mapping[str, Any]:
     """Arguments that are exactly a skipped node's absent output become Argo's sentinel."""
-    from tiphys_core.templating import mark_absent_optional_arguments
-
     arguments = holder.get("arguments")
     params = arguments.get("parameters") if isinstance(arguments, Mapping) else None
     if not params or not any(v is None for v in _referenced(params, values)):
@@ -176,8 +176,8 @@ def skipped_values(
     context: Mapping[str, Any] | None,
 ) -> dict[str, str | None]:
     """Scope entries for a skipped or omitted step/task: its outputs' defaults (Argo v4.0.7)."""
-    from tiphys_core.templating import skipped_node_outputs
-
+    if node.phase not in (SKIPPED, OMITTED):
+        return {}  # a node that ran has its own outputs
     try:
         template, _ = engine.resolver.resolve(holder, context)
     except TemplateError:

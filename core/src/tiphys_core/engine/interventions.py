@@ -11,6 +11,7 @@ from tiphys_core.wire import FAILED
 
 if TYPE_CHECKING:
     from tiphys_core.engine.gates import LaunchGate
+    from tiphys_core.engine.pods import Pods
     from tiphys_core.engine.runtime import Frame
 
 
@@ -21,7 +22,7 @@ class Interventions:
     frames: dict[str, Frame]
     shutdown_strategy: str
     _shutdown_message: str
-    _launched: set[str]
+    pods: Pods
 
     # Provided by Engine.
     @property
@@ -54,7 +55,7 @@ class Interventions:
         queued, self.gate.waiting = list(self.gate.waiting), type(self.gate.waiting)()
         for node, _ in queued:
             self.complete(node, FAILED, reason)
-        for node_id in list(self._launched):
+        for node_id in list(self.pods.running):
             self.request(Cancel(node_id))
         from tiphys_core.engine.suspend import SuspendFrame
 

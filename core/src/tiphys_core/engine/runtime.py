@@ -13,19 +13,14 @@ them, so finished nodes are never run again.
 from __future__ import annotations
 
 import time
-from collections import ChainMap, deque
+from collections import deque
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
-from tiphys_core.engine.actions import Action, Cancel, Launch, SetTimer
-from tiphys_core.engine.artifacts import (
-    bind_input_artifacts,
-    input_artifact_values,
-    path_values,
-    with_archive_location,
-)
+from tiphys_core.engine.actions import Action, Cancel, SetTimer
 from tiphys_core.engine.containers import add_container_nodes, finish_container_nodes
 from tiphys_core.engine.daemons import Daemons
+from tiphys_core.engine.dag import DAGFrame
 from tiphys_core.engine.gates import LaunchGate
 from tiphys_core.engine.global_outputs import (
     inputs_status,
@@ -35,21 +30,21 @@ from tiphys_core.engine.global_outputs import (
 from tiphys_core.engine.interventions import Interventions
 from tiphys_core.engine.joined import joined_spec, positive_int
 from tiphys_core.engine.lifecycle import Watch, evaluate_watches, watches_for
+from tiphys_core.engine.node_templates import NodeTemplates
 from tiphys_core.engine.nodes import DAG, POD, RETRY, STEPS, SUSPEND, Node, fnv32a, node_id
+from tiphys_core.engine.pods import Pods
 from tiphys_core.engine.results import result_references
-from tiphys_core.engine.templates import TemplateError, TemplateResolver, bind_inputs
-from tiphys_core.engine.values import (
-    UNNAMED_STEP,
-    workflow_duration,
-    workflow_failures,
-    workflow_globals,
-)
+from tiphys_core.engine.retry import RetryFrame
+from tiphys_core.engine.steps import StepsFrame
+from tiphys_core.engine.suspend import SuspendFrame
+from tiphys_core.engine.templates import TemplateError, TemplateResolver
+from tiphys_core.engine.values import UNNAMED_STEP, workflow_failures, workflow_globals
 from tiphys_core.spec.template_types import LEAF_TYPES, template_type
 from tiphys_core.wire import ERROR, FAILED, PENDING, RUNNING, SKIPPED, SUCCEEDED, NodeResult
 
 MAX_RECURSION_DEPTH = 100
 WORKFLOW_DEADLINE = "<workflow activeDeadlineSeconds>"
-_UNSUBSTITUTED_FIELDS = ("withItems", "withParam", "withSequence", "inline", "hooks")
+_SHORT_CHILDREN = 8  # a node with fewer children has no set of them beside the list
 
 
 class Frame(Protocol):
@@ -98,14 +93,12 @@ class Engine(Interventions):
         self._actions: list[Action] = []
         self._changed: dict[str, Node] = {}
         self._notify: deque[Node] = deque()
-        self._templates: dict[str, dict[str, Any]] = {}
-        self._exit_node_id = ""
-        self._compiled: dict[Any, Any] = {}
+        self.templates = NodeTemplates(self)
+        self.exit_node_id = ""  # the workflow's exit handler, once it runs
         self.gate = LaunchGate(positive_int(self.spec.get("parallelism")), self.nodes)
+        self.pods = Pods(self)
         self.shutdown_strategy = ""  # "Stop" or "Terminate" once asked
         self._shutdown_message = ""
-        self._bodies: dict[int, tuple[Mapping[str, Any], Any]] = {}
-        self._launched: set[str] = set()  # pods launched and not yet finished
         self._children: dict[str, set[str]] = {}
         self.watches: list[Watch] = []  # lifecycle hooks waiting for their expression
         self.archive_location = archive_location
@@ -200,63 +193,31 @@ class Engine(Interventions):
             self.complete(node, ERROR, f"maximum recursion depth exceeded ({MAX_RECURSION_DEPTH})")
             return node
         try:
-            template, context = self.resolver.resolve(holder, context)
+            template, context, local = self.templates.resolve(holder, context)
             node.template_name = template.get("name") or str(holder.get("template") or "")
             if template.get("retryStrategy") is not None and not in_retry:  # {} retries too
-                from tiphys_core.engine.retry import RetryFrame
-
                 node.type = RETRY
                 self._start_frame(RetryFrame(self, node, holder, arguments, extra, depth, context))
                 return node
-            outer: Mapping[str, str] = ChainMap(dict(extra), self.global_outputs, self.globals)
-            if template.get("inputs"):
-                template["inputs"] = inputs_section = dict(
-                    self._substitute(template["inputs"], outer, node)
-                )
-                inputs = bind_inputs(template, arguments)
-                inputs_section["parameters"] = [
-                    {**param, "value": inputs[f"inputs.parameters.{param['name']}"]}
-                    for param in inputs_section.get("parameters") or ()
-                ]
-                if inputs_section.get("artifacts"):
-                    bound = bind_input_artifacts(template, (arguments or {}).get("artifacts"))
-                    inputs_section["artifacts"] = bound
-                    inputs.update(input_artifact_values(bound))
-            else:
-                inputs = {}
-            if template.get("outputs") or template.get("inputs"):
-                inputs.update(path_values(template))
-            if self.archive_location is not None and template_type(template) in LEAF_TYPES:
-                template = with_archive_location(template, self.archive_location, self.spec)
-            values = ChainMap(inputs, cast(dict[str, str], outer))
-            # A local template without inputs reads the same every time: compile it once.
-            plain = isinstance(holder.get("template"), str) and not template.get("inputs")
-            cache_key = f"{holder['template']}@{id(context)}" if plain else ""
-            template = self._substitute(template, values, node, cache_key)
+            values, template = self.templates.substitute(node, template, local, arguments, extra)
         except TemplateError as err:
             self.complete(node, ERROR, str(err))
             return node
         node.inputs = inputs_status(template)
-        self._templates[nid] = template
+        self.templates.by_node[nid] = template
         kind = template_type(template)
         if kind in LEAF_TYPES:
             node.type = POD
             if kind == "containerSet":
                 self._containers[nid] = add_container_nodes(self, node, template)
-            self._launch(node, template, extra, holder.get("name"))
+            self.pods.launch(node, template, extra, holder.get("name"))
         elif kind == "steps":
-            from tiphys_core.engine.steps import StepsFrame
-
             node.type = STEPS
             self._start_frame(StepsFrame(self, node, template, values, depth, context))
         elif kind == "dag":
-            from tiphys_core.engine.dag import DAGFrame
-
             node.type = DAG
             self._start_frame(DAGFrame(self, node, template, values, depth, context))
         elif kind == "suspend":
-            from tiphys_core.engine.suspend import SuspendFrame
-
             node.type = SUSPEND
             self._start_frame(SuspendFrame(self, node, template))
         else:
@@ -289,9 +250,7 @@ class Engine(Interventions):
         containers = self._containers.pop(node.id, None)
         if containers:  # the pod ended without a report (stopped, deadline)
             finish_container_nodes(self, node, containers, ())
-        if node.id in self._launched:
-            self._launched.discard(node.id)
-            self.gate.finished(node, self.request)
+        self.pods.ended(node)
         self._record_global_outputs(node)
         self.touch(node)
         self._notify.append(node)
@@ -307,13 +266,19 @@ class Engine(Interventions):
         return nid
 
     def add_child(self, parent: Node, child: Node) -> None:
-        known = self._children.get(parent.id)
-        if known is None:  # a set beside each list: fan-outs of 100k children stay linear
-            known = self._children[parent.id] = set(parent.children)
-        if child.id not in known:
+        children = parent.children
+        if len(children) < _SHORT_CHILDREN:  # searched as fast as a set would be
+            if child.id in children:
+                return
+        else:  # a set beside each long list: fan-outs of 100k children stay linear
+            known = self._children.get(parent.id)
+            if known is None:
+                known = self._children[parent.id] = set(children)
+            if child.id in known:
+                return
             known.add(child.id)
-            parent.children.append(child.id)
-            self.touch(parent)
+        children.append(child.id)
+        self.touch(parent)
 
     def touch(self, node: Node) -> None:
         self._changed[node.id] = node
@@ -335,20 +300,8 @@ class Engine(Interventions):
             return existing
         return self._new_node(nid, name, display_name, type_, parent_id, boundary_id)
 
-    def compiled_body(self, holder: Mapping[str, Any]) -> Any:
-        """A step or task, compiled once: without loop fields, inline template and hooks
-        (hooks are substituted when they run, once the node they watch has outputs)."""
-        from tiphys_core.templating import compile_structure
-
-        key = id(holder)
-        cached = self._bodies.get(key)
-        if cached is None or cached[0] is not holder:
-            body = {k: v for k, v in holder.items() if k not in _UNSUBSTITUTED_FIELDS}
-            cached = self._bodies[key] = (holder, compile_structure(body))
-        return cached[1]
-
     def template_of(self, node: Node) -> dict[str, Any]:
-        return self._templates.get(node.id, {})
+        return self.templates.by_node.get(node.id, {})
 
     # -- internals ----------------------------------------------------------------------
 
@@ -374,57 +327,8 @@ class Engine(Interventions):
         if start is not None:
             start()
 
-    def _launch(
-        self, node: Node, template: dict[str, Any], extra: Mapping[str, str], step_name: Any
-    ) -> None:
-        node.phase = RUNNING
-        self.touch(node)
-        from tiphys_core.engine.retry import parse_duration
-
-        started = node.started_at or self.clock()
-        limits = [parse_duration(template.get("timeout"))]
-        seconds = template.get("activeDeadlineSeconds")
-        if isinstance(seconds, int) or (isinstance(seconds, str) and seconds.isdigit()):
-            limits.append(float(seconds))
-        limits = [limit for limit in limits if limit > 0]
-        deadline = started + min(limits) if limits else None
-        attempt = int(extra.get("retries", "0") or 0)
-        capture = self.results_referenced.wanted(step_name)
-        launch = Launch(node.id, node.name, template, attempt, capture, deadline)
-        if self.shutdown_strategy and not self._exit_node_id:  # exit handlers still run on Stop
-            self.complete(
-                node, FAILED, f"workflow shutdown with strategy: {self.shutdown_strategy}"
-            )
-            return
-        self.daemons.launched(node, template)
-        self._launched.add(node.id)
-        self.gate.offer(node, launch, self.request)
-
-    def _substitute(
-        self, template: Any, values: Mapping[str, str], node: Node, cache_key: str = ""
-    ) -> Any:
-        """``template`` with its ``{{...}}`` resolved; compiled once per template, rendered per node."""
-        from tiphys_core.templating import TemplatingError, compile_structure
-
-        compiled = self._compiled.get(cache_key) if cache_key else None
-        if compiled is None:
-            compiled = compile_structure(template, field=f"templates.{node.template_name}")
-            if cache_key:
-                self._compiled[cache_key] = compiled
-        root = self.nodes.get(self.name)
-        started = root.started_at if root is not None and root.started_at else self.created
-        duration = workflow_duration(started, self.clock())
-        local = ChainMap(
-            {"pod.name": node.id, "node.name": node.name, "workflow.duration": duration},
-            cast(dict[str, str], values),
-        )
-        try:
-            return compiled.render(local, share=True)
-        except TemplatingError as err:
-            raise TemplateError(str(err).splitlines()[0]) from None
-
     def _record_global_outputs(self, node: Node) -> None:
-        template = self._templates.get(node.id)
+        template = self.templates.by_node.get(node.id)
         if template and node.outputs:
             record_global_outputs(self.global_outputs, template, node.outputs)
 
@@ -442,7 +346,7 @@ class Engine(Interventions):
             if node.id == self.name:
                 self._root_finished(node)
                 continue
-            if node.id == self._exit_node_id:
+            if node.id == self.exit_node_id:
                 self._workflow_finished()
                 continue
             frame = self.frames.get(node.parent_id)
@@ -452,7 +356,7 @@ class Engine(Interventions):
                 frame.child_finished(node)
 
     def _root_finished(self, root: Node) -> None:
-        if self.phase != RUNNING or self._exit_node_id:
+        if self.phase != RUNNING or self.exit_node_id:
             return
         if self.shutdown_strategy == "Terminate":
             self._workflow_finished()
@@ -464,7 +368,7 @@ class Engine(Interventions):
         self.globals["workflow.failures"] = workflow_failures(self.nodes.values())
         if exit_template:
             holder = (self.spec.get("hooks") or {}).get("exit") or {"template": exit_template}
-            self._exit_node_id = self.id_for(f"{self.name}.onExit")
+            self.exit_node_id = self.id_for(f"{self.name}.onExit")
             exit_node = self.execute(
                 f"{self.name}.onExit",
                 f"{self.name}.onExit",
@@ -486,7 +390,7 @@ class Engine(Interventions):
         if self.shutdown_strategy:
             self.phase = FAILED
             self.message = self._shutdown_message
-        exit_node = self.nodes.get(self._exit_node_id) if self._exit_node_id else None
+        exit_node = self.nodes.get(self.exit_node_id) if self.exit_node_id else None
         if exit_node is not None and exit_node.phase in (FAILED, ERROR) and self.phase == SUCCEEDED:
             self.phase = exit_node.phase
             self.message = exit_node.message
