@@ -28,6 +28,8 @@ class LaunchGate:
 
     def _scopes(self, node: Node) -> list[str]:
         scopes = [""] if self.workflow_limit else []
+        if not self.limits:  # no template sets parallelism: no boundary chain to walk
+            return scopes
         boundary = node.boundary_id
         seen = 0
         while boundary and seen < 1000:
@@ -70,7 +72,7 @@ class LaunchGate:
         self.release(emit)
 
     def release(self, emit: Callable[[Launch], None]) -> None:
-        if self.held:
+        if self.held or not self.waiting:
             return
         still: deque[tuple[Node, Launch]] = deque()
         while self.waiting:

@@ -30,8 +30,10 @@ def declared_types(template: Mapping[str, Any]) -> list[str]:
 
 
 def template_type(template: Mapping[str, Any]) -> str | None:
-    types = declared_types(template)
-    return types[0] if types else None
+    for name in TEMPLATE_TYPES:
+        if template.get(name) is not None:
+            return name
+    return None
 
 
 def is_leaf(template: Mapping[str, Any]) -> bool:
