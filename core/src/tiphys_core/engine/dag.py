@@ -19,11 +19,17 @@ from tiphys_core.engine.nodes import SKIPPED_TYPE, TASK_GROUP, Node
 from tiphys_core.engine.outputs import template_outputs
 from tiphys_core.engine.steps import loop_summary
 from tiphys_core.engine.values import node_values
+from tiphys_core.templating import (
+    ContinueOn,
+    DependsError,
+    DependsExpr,
+    TaskState,
+    parse_depends,
+)
 from tiphys_core.wire import ERROR, FAILED, OMITTED, SKIPPED, SUCCEEDED
 
 if TYPE_CHECKING:
     from tiphys_core.engine.runtime import Engine
-    from tiphys_core.templating import DependsExpr
 
 _FAILURE_RESULTS = (".Failed", ".Errored", ".AllFailed", ".AnySucceeded")
 
@@ -38,8 +44,6 @@ class DAGFrame(TemplateFrame):
         depth: int,
         context: Mapping[str, Any] | None = None,
     ) -> None:
-        from tiphys_core.templating import ContinueOn, parse_depends
-
         super().__init__(engine, node, template, values, depth, context)
         self.hooks: dict[str, str] = {}  # exit hook node id -> task name
         dag = template.get("dag") or {}
@@ -96,8 +100,6 @@ class DAGFrame(TemplateFrame):
         self._maybe_finish()
 
     def _run(self, name: str) -> None:
-        from tiphys_core.templating import DependsError
-
         expression = self.depends[name]
         if expression is not None:
             states = {dep: self._state(dep) for dep in expression.task_names() if dep in self.done}
@@ -114,7 +116,11 @@ class DAGFrame(TemplateFrame):
                 self.engine.complete(omitted, OMITTED, "omitted: depends condition not met")
                 return
         task = self.tasks[name]
-        looped = any(task.get(k) is not None for k in ("withItems", "withParam", "withSequence"))
+        looped = (
+            task.get("withItems") is not None
+            or task.get("withParam") is not None
+            or task.get("withSequence") is not None
+        )
         parent = self.node
         if looped:
             parent = self.engine.new_node(
@@ -130,10 +136,11 @@ class DAGFrame(TemplateFrame):
         node = parent if looped else children[0].node
         self._link(name, node)
         self._started(name, node)
-        self.engine.watches += watches_for(
-            task.get("hooks"), node, self.node, self.node.id,
-            lambda: ChainMap(node_values("tasks", name, node), self.values), self.context,
-        )  # fmt: skip
+        if task.get("hooks") is not None:
+            self.engine.watches += watches_for(
+                task["hooks"], node, self.node, self.node.id,
+                lambda: ChainMap(node_values("tasks", name, node), self.values), self.context,
+            )  # fmt: skip
         if looped:
             group_frame = self.engine.frames.get(parent.id)
             if isinstance(group_frame, _TaskGroupFrame):
@@ -152,9 +159,7 @@ class DAGFrame(TemplateFrame):
             for dep in deps:
                 self.engine.add_child(self.started[dep], node)
 
-    def _state(self, name: str) -> Any:
-        from tiphys_core.templating import TaskState
-
+    def _state(self, name: str) -> TaskState:
         node = self.done[name]
         children = None
         if node.type == TASK_GROUP:

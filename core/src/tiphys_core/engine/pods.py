@@ -57,8 +57,10 @@ class Pods:
 def pod_deadline(template: Mapping[str, Any], started: float) -> float | None:
     """When the pod must be stopped: the sooner of the template's ``timeout`` and
     ``activeDeadlineSeconds`` after ``started``; None without either."""
-    limits = [parse_duration(template.get("timeout"))]
-    seconds = template.get("activeDeadlineSeconds")
+    timeout, seconds = template.get("timeout"), template.get("activeDeadlineSeconds")
+    if timeout is None and seconds is None:
+        return None
+    limits = [parse_duration(timeout)]
     if isinstance(seconds, int) or (isinstance(seconds, str) and seconds.isdigit()):
         limits.append(float(seconds))
     limits = [limit for limit in limits if limit > 0]

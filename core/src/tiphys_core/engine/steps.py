@@ -103,10 +103,11 @@ class StepGroupFrame:
             for child in children:
                 self.step_of[child.node.id] = step
                 self.pending.add(child.node.id)
-                self.engine.watches += watches_for(
-                    step.get("hooks"), child.node, self.node, steps.node.id,
-                    _step_view(name, child.node, steps.values), steps.context,
-                )  # fmt: skip
+                if step.get("hooks") is not None:
+                    self.engine.watches += watches_for(
+                        step["hooks"], child.node, self.node, steps.node.id,
+                        _step_view(name, child.node, steps.values), steps.context,
+                    )  # fmt: skip
         if not self.pending:
             self._finish()
 

@@ -196,8 +196,24 @@ def parse_depends(
     :param field: the field path, named in errors.
     """
     check_length(text, DependsError, field, "'depends'")
+    if text and text[0] in _NAME_START and _NAME_CHARS.issuperset(text):
+        # One task, the most common case: what the parser makes of it, without tokens.
+        widened = (continue_on or {}).get(text)
+        evaluate = _any_result(text, _bare_results(widened))
+        expanded = expand_dependency(text, widened)
+        return DependsExpr(text, expanded, evaluate, (text,), frozenset(), field)
     parser = _Parser(text, continue_on or {}, field)
     return parser.parse()
+
+
+def _bare_results(widened: ContinueOn | None) -> frozenset[str]:
+    """The results a bare task name accepts (see :func:`expand_dependency`)."""
+    results = ["Succeeded", "Skipped", "Daemoned"]
+    if widened is not None and widened.error:
+        results.append("Errored")
+    if widened is not None and widened.failed:
+        results.append("Failed")
+    return frozenset(results)
 
 
 class _Parser:
@@ -287,13 +303,7 @@ class _Parser:
         name, result = value
         self.tasks.setdefault(name, None)
         if result is None:
-            results = ["Succeeded", "Skipped", "Daemoned"]
-            widened = self.continue_on.get(name)
-            if widened is not None and widened.error:
-                results.append("Errored")
-            if widened is not None and widened.failed:
-                results.append("Failed")
-            return _any_result(name, frozenset(results))
+            return _any_result(name, _bare_results(self.continue_on.get(name)))
         if result not in TASK_RESULTS:
             raise self.error(
                 f"task result '{result}' for task '{name}' is invalid; expected one of "
