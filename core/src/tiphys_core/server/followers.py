@@ -7,7 +7,7 @@ A :class:`Follower` is the same :class:`~tiphys_core.cli.display.LiveView` an em
 
 from __future__ import annotations
 
-import queue
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -17,8 +17,45 @@ from tiphys_core.engine import Node
 from tiphys_core.server.protocol import LOG_NAME
 from tiphys_core.store import WorkflowRecord
 
+# How long output waits for more before it is sent: the client is woken once per batch,
+# not once per node (a chain of short steps would otherwise wake it every millisecond).
+FLUSH_SECONDS = 0.02
+# Messages sent at once, with whatever waits before them.
+_URGENT = ("exit", "end")
 
-class _Outbox:
+
+class Outbox:
+    """Messages for the client, taken in batches.
+
+    A batch is taken once its first message has waited :data:`FLUSH_SECONDS`, or at
+    once when an urgent message (the end, the exit status) joins it.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._messages: list[dict[str, Any]] = []
+        self._waiting = threading.Event()
+        self._urgent = threading.Event()
+
+    def put(self, message: dict[str, Any]) -> None:
+        with self._lock:
+            self._messages.append(message)
+            self._waiting.set()
+            if any(key in message for key in _URGENT):
+                self._urgent.set()
+
+    def take(self) -> list[dict[str, Any]]:
+        """The next batch (blocks until there is one)."""
+        self._waiting.wait()
+        self._urgent.wait(FLUSH_SECONDS)
+        with self._lock:
+            batch, self._messages = self._messages, []
+            self._waiting.clear()
+            self._urgent.clear()
+        return batch
+
+
+class _Stream:
     """The text stream a follower's :class:`LiveView` writes to."""
 
     def __init__(self, follower: Follower) -> None:
@@ -45,10 +82,10 @@ class Follower:
     """
 
     def __init__(self, live: bool = False, color: bool = False, quiet: bool = False) -> None:
-        self.outbox: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()
+        self.outbox = Outbox()
         self.quiet = quiet
         self.closed = False
-        self.view = LiveView(stream=_Outbox(self), live=live, color=color)  # type: ignore[arg-type]
+        self.view = LiveView(stream=_Stream(self), live=live, color=color)  # type: ignore[arg-type]
 
     def send(self, message: dict[str, Any]) -> None:
         if not self.closed:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import socket
 import threading
 import traceback
@@ -110,14 +109,8 @@ class Session:
 
 def pump(connection: socket.socket, follower: Follower, detach: Callable[[Follower], None]) -> None:
     """Send the follower's outbox to the client until its exit status is sent."""
-    outbox = follower.outbox
     while True:
-        batch = [outbox.get()]
-        while True:
-            try:
-                batch.append(outbox.get_nowait())
-            except queue.Empty:
-                break
+        batch = follower.outbox.take()
         data = b"".join(encode(message) for message in coalesce(batch))
         try:
             connection.sendall(data)
