@@ -152,6 +152,19 @@ def test_depends_bare_name_is_widened_by_continue_on(continue_on: ContinueOn, lo
     assert parse_depends("task-1", {"task-1": continue_on}).expanded == logic
 
 
+@pytest.mark.parametrize("continue_on", [None, ContinueOn(), ContinueOn(error=True, failed=True)])
+@pytest.mark.parametrize("phase", ["Succeeded", "Failed", "Error", "Skipped", "Omitted"])
+def test_depends_on_one_task_reads_as_the_same_name_in_parentheses(
+    continue_on: ContinueOn | None, phase: str
+) -> None:
+    widened = {"task-1": continue_on} if continue_on else None
+    bare, parsed = parse_depends("task-1", widened), parse_depends("(task-1)", widened)
+    assert bare.task_names() == parsed.task_names() == ("task-1",)
+    assert f"({bare.expanded})" == parsed.expanded
+    states = {"task-1": TaskState(phase)}
+    assert bare.evaluate(states) is parsed.evaluate(states)
+
+
 @pytest.mark.parametrize(("text", "states", "expected"), EVALUATIONS)
 def test_depends_evaluates_task_results(
     text: str, states: dict[str, TaskState], expected: bool

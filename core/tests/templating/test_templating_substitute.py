@@ -287,3 +287,27 @@ def test_substitute_structure_rejects_absurd_nesting() -> None:
         deep = [deep]
     with pytest.raises(TemplateSyntaxError, match="nested deeper"):
         substitute_structure(deep, {})
+
+
+def test_substitute_structure_without_tags_is_shared_on_request_and_copied_otherwise() -> None:
+    structure = {"container": {"image": "alpine", "args": ["a", 1, None, True]}, "n": 2.5}
+    compiled = compile_structure(structure)
+    assert not compiled.has_tags
+    assert compiled.render({}, share=True) is structure
+    copy = compiled.render({})
+    assert copy == structure and copy is not structure
+    assert copy["container"] is not structure["container"]
+
+
+def test_substitute_structure_with_a_tag_in_a_key_only_is_compiled() -> None:
+    compiled = compile_structure({"labels": {"{{item}}": "x"}})
+    assert compiled.has_tags
+    assert compiled.render({"item": "k"}) == {"labels": {"k": "x"}}
+
+
+def test_substitute_structure_rejects_absurd_nesting_without_tags_too() -> None:
+    deep: Any = {"k": "v"}
+    for _ in range(500):
+        deep = {"k": deep}
+    with pytest.raises(TemplateSyntaxError, match="nested deeper"):
+        compile_structure(deep)
