@@ -144,8 +144,11 @@ class Runs:
         controller = Controller(self.home, store, launcher, results, self.hooks)
         self.log(f"workflow {record.name} running")
 
+        shown: list[Mapping[str, Node]] = [{}]  # the engine's nodes, for the final tree
+
         def on_step(engine: Engine, changed: list[Node]) -> None:
             record.phase = engine.phase
+            shown[0] = engine.nodes
             for follower in self._followers(run):
                 follower.step(record, engine.nodes, changed)
 
@@ -164,7 +167,7 @@ class Runs:
             return
         finally:
             launcher.close()
-        nodes = store.nodes(run.uid)
+        nodes = shown[0]  # as committed at the end (not read back: that is per node)
         self.log(f"workflow {final.name} {final.phase}")
         self._end(run, lambda f: f.finish(final, nodes))
 
