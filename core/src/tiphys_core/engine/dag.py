@@ -51,15 +51,17 @@ class DAGFrame(TemplateFrame):
             str(t.get("name")): t for t in dag.get("tasks") or ()
         }
         self.fail_fast = dag.get("failFast", True) is not False
-        continue_on = {
-            name: ContinueOn(
-                failed=bool((t.get("continueOn") or {}).get("failed")),
-                error=bool((t.get("continueOn") or {}).get("error")),
-            )
-            for name, t in self.tasks.items()
-        }
+        # Only the tasks that tolerate a failure: a name missing here widens nothing. (Objects
+        # made once per task of a 100k-task DAG are what the garbage collector rescans.)
+        continue_on: dict[str, ContinueOn] = {}
+        for name, t in self.tasks.items():
+            allowed = t.get("continueOn") or {}
+            if allowed.get("failed") or allowed.get("error"):
+                continue_on[name] = ContinueOn(
+                    failed=bool(allowed.get("failed")), error=bool(allowed.get("error"))
+                )
         self.depends: dict[str, DependsExpr | None] = {}
-        self.dependents: dict[str, list[str]] = {name: [] for name in self.tasks}
+        self.dependents: dict[str, list[str]] = {}  # only tasks something depends on
         self.waiting: dict[str, int] = {}
         for name, task in self.tasks.items():
             text = task.get("depends")
@@ -67,10 +69,10 @@ class DAGFrame(TemplateFrame):
                 text = " && ".join(task["dependencies"])
             expression = parse_depends(text, continue_on) if text else None
             self.depends[name] = expression
-            deps = [d for d in (expression.task_names() if expression else ()) if d in self.tasks]
-            self.waiting[name] = len(set(deps))
-            for dep in set(deps):
-                self.dependents[dep].append(name)
+            deps = {d for d in (expression.task_names() if expression else ()) if d in self.tasks}
+            self.waiting[name] = len(deps)
+            for dep in deps:
+                self.dependents.setdefault(dep, []).append(name)
         self.targets = self._targets(dag.get("target"))
         self.done: dict[str, Node] = {}
         self.started: dict[str, Node] = {}
@@ -207,7 +209,7 @@ class DAGFrame(TemplateFrame):
             name
         ):
             self.failed = self.failed or node
-        for dependent in self.dependents[name]:
+        for dependent in self.dependents.get(name, ()):
             self.waiting[dependent] -= 1
             if (
                 self.waiting[dependent] == 0
@@ -219,7 +221,7 @@ class DAGFrame(TemplateFrame):
 
     def _failure_handled(self, name: str) -> bool:
         # A failure some task depends on explicitly (A.Failed, A.Errored, ...) is expected.
-        for dependent in self.dependents[name]:
+        for dependent in self.dependents.get(name, ()):
             text = self.tasks[dependent].get("depends") or ""
             if any(f"{name}{result}" in text for result in _FAILURE_RESULTS):
                 return True

@@ -54,7 +54,11 @@ class NodeTemplates:
         self.engine = engine
         self.by_node: dict[str, dict[str, Any]] = {}  # node id -> the template it ran
         self._local: dict[tuple[str, int], LocalTemplate] = {}
-        self._bodies: dict[int, tuple[Mapping[str, Any], CompiledStructure]] = {}
+        # id(step or task) -> its body compiled, and the step or task itself (which keeps
+        # the id from being reused); two dicts, not a dict of pairs: objects made for each
+        # task of a 100k-task DAG are what the garbage collector rescans.
+        self._bodies: dict[int, CompiledStructure] = {}
+        self._holders: dict[int, Mapping[str, Any]] = {}
 
     def resolve(
         self, holder: Mapping[str, Any], context: Mapping[str, Any] | None
@@ -116,15 +120,18 @@ class NodeTemplates:
         values = ChainMap(inputs, cast(dict[str, str], outer))
         return values, self._render(self._compile(template, node), values, node)
 
-    def compiled_body(self, holder: Mapping[str, Any]) -> Any:
+    def compiled_body(self, holder: Mapping[str, Any]) -> CompiledStructure:
         """A step or task, compiled once: without loop fields, inline template and hooks
         (hooks are substituted when they run, once the node they watch has outputs)."""
         key = id(holder)
-        cached = self._bodies.get(key)
-        if cached is None or cached[0] is not holder:
+        if self._holders.get(key) is holder:
+            return self._bodies[key]
+        body = holder
+        if any(name in holder for name in _UNSUBSTITUTED_FIELDS):
             body = {k: v for k, v in holder.items() if k not in _UNSUBSTITUTED_FIELDS}
-            cached = self._bodies[key] = (holder, compile_structure(body))
-        return cached[1]
+        compiled = self._bodies[key] = compile_structure(body)
+        self._holders[key] = holder
+        return compiled
 
     def _compile_plain(self, local: LocalTemplate, node: Node) -> CompiledStructure:
         template = local.template

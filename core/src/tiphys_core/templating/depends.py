@@ -199,20 +199,26 @@ def parse_depends(
     if text and text[0] in _NAME_START and _NAME_CHARS.issuperset(text):
         # One task, the most common case: what the parser makes of it, without tokens.
         widened = (continue_on or {}).get(text)
-        evaluate = _any_result(text, _bare_results(widened))
+        evaluate = _AnyResult(text, _bare_results(widened))
         expanded = expand_dependency(text, widened)
-        return DependsExpr(text, expanded, evaluate, (text,), frozenset(), field)
+        return DependsExpr(text, expanded, evaluate, (text,), _NO_TASKS, field)
     parser = _Parser(text, continue_on or {}, field)
     return parser.parse()
 
 
+_BARE_RESULTS = frozenset({"Succeeded", "Skipped", "Daemoned"})
+_NO_TASKS: frozenset[str] = frozenset()
+
+
 def _bare_results(widened: ContinueOn | None) -> frozenset[str]:
     """The results a bare task name accepts (see :func:`expand_dependency`)."""
-    results = ["Succeeded", "Skipped", "Daemoned"]
-    if widened is not None and widened.error:
-        results.append("Errored")
-    if widened is not None and widened.failed:
-        results.append("Failed")
+    if widened is None or not (widened.error or widened.failed):
+        return _BARE_RESULTS  # one set for every task of a large DAG
+    results = set(_BARE_RESULTS)
+    if widened.error:
+        results.add("Errored")
+    if widened.failed:
+        results.add("Failed")
     return frozenset(results)
 
 
@@ -303,7 +309,7 @@ class _Parser:
         name, result = value
         self.tasks.setdefault(name, None)
         if result is None:
-            return _any_result(name, _bare_results(self.continue_on.get(name)))
+            return _AnyResult(name, _bare_results(self.continue_on.get(name)))
         if result not in TASK_RESULTS:
             raise self.error(
                 f"task result '{result}' for task '{name}' is invalid; expected one of "
@@ -312,7 +318,7 @@ class _Parser:
             )
         if result in _ITEM_RESULTS:
             self.item_tasks.add(name)
-        return _has_result(name, result)
+        return _HasResult(name, result)
 
     def _position(self) -> int:
         if self.index < len(self.tokens):
@@ -381,18 +387,27 @@ def _always(states: Mapping[str, TaskState]) -> bool:
     return True
 
 
-def _has_result(name: str, result: str) -> _Evaluator:
-    def has_result(states: Mapping[str, TaskState]) -> bool:
-        return result in states[name].results
+# One object per operand (a closure would be three: function, cells), for large DAGs.
+class _HasResult:
+    __slots__ = ("name", "result")
 
-    return has_result
+    def __init__(self, name: str, result: str) -> None:
+        self.name = name
+        self.result = result
+
+    def __call__(self, states: Mapping[str, TaskState]) -> bool:
+        return self.result in states[self.name].results
 
 
-def _any_result(name: str, results: frozenset[str]) -> _Evaluator:
-    def any_result(states: Mapping[str, TaskState]) -> bool:
-        return not results.isdisjoint(states[name].results)
+class _AnyResult:
+    __slots__ = ("name", "results")
 
-    return any_result
+    def __init__(self, name: str, results: frozenset[str]) -> None:
+        self.name = name
+        self.results = results
+
+    def __call__(self, states: Mapping[str, TaskState]) -> bool:
+        return not self.results.isdisjoint(states[self.name].results)
 
 
 def _negate(inner: _Evaluator) -> _Evaluator:

@@ -298,16 +298,18 @@ _Node = tuple[str, Any]
 class CompiledStructure:
     """A JSON-like structure whose strings (keys and values) are compiled once."""
 
-    __slots__ = ("_root", "field")
+    # The root's kind and payload apart: a structure without tags (most steps and tasks,
+    # compiled once each and kept) is then one object, not two.
+    __slots__ = ("_kind", "_payload", "field")
 
     def __init__(self, root: _Node, field: str | None) -> None:
-        self._root = root
+        self._kind, self._payload = root
         self.field = field
 
     @property
     def has_tags(self) -> bool:
         """Whether any string in the structure has a ``{{...}}`` tag (else it renders to itself)."""
-        return self._root[0] not in _CONSTANT
+        return self._kind not in _CONSTANT
 
     def render(
         self,
@@ -322,12 +324,12 @@ class CompiledStructure:
         ``share=True`` returns the parts without any tag as the very objects compiled
         (no copy): faster, for callers that never change the result.
         """
-        kind, payload = self._root
+        kind, payload = self._kind, self._payload
         if kind == "const" or (kind == "tree" and share):
             return payload  # nothing to substitute: no renderer needed
         renderer = _Renderer(Scope.of(values), Strictness(strict), unresolved)
         renderer.share = share
-        result = _render_node(self._root, renderer)
+        result = _render_node((kind, payload), renderer)
         renderer.finish(None, self.field)
         return result
 
