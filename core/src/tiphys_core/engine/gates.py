@@ -60,7 +60,8 @@ class LaunchGate:
             return False
         for scope in scopes:
             self.running[scope] = self.running.get(scope, 0) + 1
-        self.admitted.add(node.id)
+        if scopes:  # a pod under no limit holds no place (limits precede the pods below them)
+            self.admitted.add(node.id)
         return True
 
     def finished(self, node: Node, emit: Callable[[Launch], None]) -> None:

@@ -13,8 +13,6 @@ def record_global_outputs(
     global_outputs: dict[str, str], template: Mapping[str, Any], outputs: Mapping[str, Any]
 ) -> None:
     """Add a finished node's parameters and artifacts that have a ``globalName``."""
-    if not outputs.get("parameters") and not outputs.get("artifacts"):
-        return  # only an exit code or a result: nothing can be global
     declared = template.get("outputs") or {}
     for section, render in (("parameters", _parameter_text), ("artifacts", artifact_text)):
         global_names = {

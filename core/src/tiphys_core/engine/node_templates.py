@@ -54,11 +54,8 @@ class NodeTemplates:
         self.engine = engine
         self.by_node: dict[str, dict[str, Any]] = {}  # node id -> the template it ran
         self._local: dict[tuple[str, int], LocalTemplate] = {}
-        # id(step or task) -> its body compiled, and the step or task itself (which keeps
-        # the id from being reused); two dicts, not a dict of pairs: objects made for each
-        # task of a 100k-task DAG are what the garbage collector rescans.
-        self._bodies: dict[int, CompiledStructure] = {}
-        self._holders: dict[int, Mapping[str, Any]] = {}
+        # id(step or task) -> it (which keeps the id from being reused) and its body compiled
+        self._bodies: dict[int, tuple[Mapping[str, Any], CompiledStructure]] = {}
 
     def resolve(
         self, holder: Mapping[str, Any], context: Mapping[str, Any] | None
@@ -124,13 +121,17 @@ class NodeTemplates:
         """A step or task, compiled once: without loop fields, inline template and hooks
         (hooks are substituted when they run, once the node they watch has outputs)."""
         key = id(holder)
-        if self._holders.get(key) is holder:
-            return self._bodies[key]
+        cached = self._bodies.get(key)
+        if cached is not None and cached[0] is holder:
+            return cached[1]
         body = holder
         if any(name in holder for name in _UNSUBSTITUTED_FIELDS):
             body = {k: v for k, v in holder.items() if k not in _UNSUBSTITUTED_FIELDS}
-        compiled = self._bodies[key] = compile_structure(body)
-        self._holders[key] = holder
+        compiled = compile_structure(body)
+        # One without tags is found so again sooner than in a table of every step and task
+        # (a 100k-task DAG's would be as large, and rescanned by the garbage collector).
+        if compiled.has_tags:
+            self._bodies[key] = (holder, compiled)
         return compiled
 
     def _compile_plain(self, local: LocalTemplate, node: Node) -> CompiledStructure:

@@ -328,9 +328,12 @@ class Engine(Interventions):
             start()
 
     def _record_global_outputs(self, node: Node) -> None:
+        outputs = node.outputs
+        if not outputs or not (outputs.get("parameters") or outputs.get("artifacts")):
+            return  # nothing can be global: no look-up in the table of every node's template
         template = self.templates.by_node.get(node.id)
-        if template and node.outputs:
-            record_global_outputs(self.global_outputs, template, node.outputs)
+        if template:
+            record_global_outputs(self.global_outputs, template, outputs)
 
     def _pump(self) -> None:
         """Deliver finished nodes to their parents' frames, iteratively (no deep recursion);
