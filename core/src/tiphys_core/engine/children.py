@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import ChainMap
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
@@ -66,17 +66,9 @@ def expand_children(
         if link:
             engine.add_child(parent, node)
         return [ChildSpec(node, False)]
-    if items is None:
-        iterations: list[tuple[str, str, dict[str, str]]] = [(base_name, display, {})]
-    else:
-        iterations = [
-            (
-                f"{base_name}({i}:{item_label(item)})",
-                f"{display}({i}:{item_label(item)})",
-                item_values(item),
-            )
-            for i, item in enumerate(items)
-        ]
+    iterations: Iterable[tuple[str, str, dict[str, str]]] = (
+        [(base_name, display, {})] if items is None else _iterations(base_name, display, items)
+    )
     holder = _mark_absent_arguments(holder, values)
     body = engine.templates.compiled_body(holder)
     children = []
@@ -99,6 +91,16 @@ def expand_children(
             engine.add_child(parent, node)
         children.append(ChildSpec(node, items is not None))
     return children
+
+
+def _iterations(
+    base_name: str, display: str, items: list[Any]
+) -> Iterator[tuple[str, str, dict[str, str]]]:
+    """Each loop item's node name, display name and values, made as its node starts (a
+    100k-item loop never holds them all at once)."""
+    for i, item in enumerate(items):
+        label = item_label(item)
+        yield f"{base_name}({i}:{label})", f"{display}({i}:{label})", item_values(item)
 
 
 def _run_or_skip(
