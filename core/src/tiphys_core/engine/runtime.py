@@ -8,6 +8,9 @@ frame that reacts to its children finishing; nothing rescans the tree.
 Restart is replay: an engine built over stored nodes re-runs the same decisions;
 :meth:`Engine.execute` finds existing nodes by their deterministic ids and reuses
 them, so finished nodes are never run again.
+
+A node's template is worked out in :mod:`.node_templates`, a leaf's pod launched in
+:mod:`.pods`, and the workflow's exit handler and final phase are in :mod:`.exit_handler`.
 """
 
 from __future__ import annotations
@@ -17,10 +20,11 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
-from tiphys_core.engine.actions import Action, Cancel, SetTimer
+from tiphys_core.engine.actions import Action, SetTimer
 from tiphys_core.engine.containers import add_container_nodes, finish_container_nodes
 from tiphys_core.engine.daemons import Daemons
 from tiphys_core.engine.dag import DAGFrame
+from tiphys_core.engine.exit_handler import ExitHandler
 from tiphys_core.engine.gates import LaunchGate
 from tiphys_core.engine.global_outputs import (
     inputs_status,
@@ -38,7 +42,7 @@ from tiphys_core.engine.retry import RetryFrame
 from tiphys_core.engine.steps import StepsFrame
 from tiphys_core.engine.suspend import SuspendFrame
 from tiphys_core.engine.templates import TemplateError, TemplateResolver
-from tiphys_core.engine.values import UNNAMED_STEP, workflow_failures, workflow_globals
+from tiphys_core.engine.values import UNNAMED_STEP, workflow_globals
 from tiphys_core.spec.template_types import LEAF_TYPES, template_type
 from tiphys_core.wire import ERROR, FAILED, PENDING, RUNNING, SKIPPED, SUCCEEDED, NodeResult
 
@@ -57,7 +61,7 @@ class Frame(Protocol):
     def timer_fired(self) -> None: ...
 
 
-class Engine(Interventions):
+class Engine(Interventions, ExitHandler):
     """Runs one workflow's spec. Build it, call :meth:`start`, then feed events."""
 
     def __init__(
@@ -357,49 +361,6 @@ class Engine(Interventions):
                 not self.daemons.announced or self.daemons.heard_of(node, frame)
             ):
                 frame.child_finished(node)
-
-    def _root_finished(self, root: Node) -> None:
-        if self.phase != RUNNING or self.exit_node_id:
-            return
-        if self.shutdown_strategy == "Terminate":
-            self._workflow_finished()
-            return
-        exit_template = self.spec.get("onExit") or (
-            (self.spec.get("hooks") or {}).get("exit") or {}
-        ).get("template")
-        self.globals["workflow.status"] = root.phase
-        self.globals["workflow.failures"] = workflow_failures(self.nodes.values())
-        if exit_template:
-            holder = (self.spec.get("hooks") or {}).get("exit") or {"template": exit_template}
-            self.exit_node_id = self.id_for(f"{self.name}.onExit")
-            exit_node = self.execute(
-                f"{self.name}.onExit",
-                f"{self.name}.onExit",
-                holder,
-                holder.get("arguments"),
-                "",
-                "",
-                UNNAMED_STEP,
-            )
-            if exit_node.finished:
-                self._workflow_finished()
-            return
-        self._workflow_finished()
-
-    def _workflow_finished(self) -> None:
-        root = self.nodes[self.name]
-        self.phase = root.phase if root.phase in (SUCCEEDED, FAILED, ERROR) else ERROR
-        self.message = root.message
-        if self.shutdown_strategy:
-            self.phase = FAILED
-            self.message = self._shutdown_message
-        exit_node = self.nodes.get(self.exit_node_id) if self.exit_node_id else None
-        if exit_node is not None and exit_node.phase in (FAILED, ERROR) and self.phase == SUCCEEDED:
-            self.phase = exit_node.phase
-            self.message = exit_node.message
-        for frame in list(self.frames.values()):  # anything left running
-            self.request(Cancel(frame.node.id))
-        self.daemons.end_all()
 
     def workflow_outputs(self) -> dict[str, Any]:
         return workflow_outputs(self.global_outputs)
