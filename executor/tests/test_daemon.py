@@ -14,10 +14,11 @@ from typing import Any
 import pytest
 from agent_helpers import AgentProcess, Requests, container, needs_namespaces, sh, stored_result
 from tiphys_core.wire import ERROR, FAILED, RUNNING, SUCCEEDED, NodeResult
+from tiphys_executor.container_probes import ContainerProbes
 from tiphys_executor.isolation import Isolation
 from tiphys_executor.node import RESULT_FILE, NodeContext, run_node
+from tiphys_executor.probes import Probe, ProbeError, Prober, parse_probe, probe_port
 from tiphys_executor.process import ProcessSpec
-from tiphys_executor.readiness import ProbeError, Readiness, probe_port
 from tiphys_executor.registry import default_registry
 
 SERVER = Path(__file__).with_name("http_test_server.py")
@@ -189,11 +190,25 @@ def test_in_process_daemon_reports_through_the_nodes_callback(tmp_path: Path) ->
     assert result.phase == SUCCEEDED  # the engine, not the executor, fails a daemon exiting 0
 
 
-def readiness(probe: dict[str, Any], ready: threading.Event | None = None) -> Readiness:
-    spec = ProcessSpec(argv=["true"], env={}, cwd="/", log_path="/dev/null")
-    container_ = {"readinessProbe": probe, "ports": [{"name": "http", "containerPort": 1}]}
-    event = ready or threading.Event()
-    return Readiness(container_, spec, Isolation(enabled=False), event.set)
+SPEC = ProcessSpec(argv=["true"], env={}, cwd="/", log_path="/dev/null")
+PORTS = {"ports": [{"name": "http", "containerPort": 1}]}
+
+
+class Tries:
+    """Tries a readinessProbe once, as a daemon's readiness would."""
+
+    def __init__(self, body: dict[str, Any]) -> None:
+        self.container = {"readinessProbe": body, **PORTS}
+        probe = parse_probe(self.container, "readinessProbe")
+        assert probe is not None
+        self.probe: Probe = probe
+
+    def probe_once(self) -> bool:
+        return Prober(self.container, SPEC, Isolation(enabled=False)).run(self.probe).passed
+
+
+def readiness(probe: dict[str, Any]) -> Tries:
+    return Tries(probe)
 
 
 @pytest.mark.parametrize(("status", "passes"), [(200, True), (302, True), (404, False)])
@@ -238,9 +253,10 @@ def test_bad_probe_timing_is_a_probe_error() -> None:
 
 def test_no_report_after_stop() -> None:
     ready = threading.Event()
-    probe = readiness({"tcpSocket": {"port": free_port()}, "initialDelaySeconds": 30}, ready)
+    container_ = {"readinessProbe": {"tcpSocket": {"port": free_port()}, "initialDelaySeconds": 30}}
+    probes = ContainerProbes("main", container_, SPEC, Isolation(enabled=False), ready.set)
     process = subprocess.Popen(["true"])
-    probe.started(process)
-    probe.stop()
+    probes.started(process)
+    probes.stop()
     process.wait()
     assert not ready.is_set()

@@ -13,6 +13,13 @@ belong to the container named ``main``. Every container's lines go to the node's
 emissary does: ``retries`` counts the runs (it becomes k8s ``wait.Backoff.Steps``; the
 emissary's own tests show ``retries: 1`` running once), ``duration`` is the pause
 between them, and a command that cannot be started is not retried.
+
+Each container is probed as the kubelet probes it (its ``startupProbe`` and
+``livenessProbe`` kill it; a container so killed is not retried: the kubelet killed the
+container the emissary retries in). A ``containerSet`` may be a daemon, as Argo allows: it
+is ready once it runs and each container with a ``startupProbe`` or ``readinessProbe`` has
+passed them (the others count as ready from the start, as in Argo's pod where each
+container's emissary runs while it waits on its dependencies).
 """
 
 from __future__ import annotations
@@ -34,14 +41,23 @@ from tiphys_executor.container_plan import (
     plan_container,
     start_error,
 )
+from tiphys_executor.container_probes import (
+    ContainerProbes,
+    PodReadiness,
+    container_probes,
+    with_probe_failure,
+)
 from tiphys_executor.handlers.main_container import (
     DEADLINE_MESSAGE,
+    daemon_readiness,
     main_outputs,
     main_view,
     run_pod,
     stage_main_inputs,
+    starting,
 )
 from tiphys_executor.node import NodeContext
+from tiphys_executor.probes import ProbeError
 from tiphys_executor.process import NodeControl, ProcessOutcome, run_process
 
 MAIN = "main"
@@ -54,6 +70,7 @@ class _Member:
     run: ContainerRun
     dependencies: tuple[str, ...]
     volume_mounts: tuple[Mapping[str, Any], ...]
+    container: Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -70,6 +87,7 @@ class _Ended:
     problem: str = ""
     started_at: float = 0.0
     finished_at: float = 0.0
+    probes: ContainerProbes | None = None
 
     @property
     def succeeded(self) -> bool:
@@ -87,6 +105,11 @@ class ContainerSetHandler:
             deadline = node_deadline(request, started_at)
             retry = _retry_strategy(container_set)
             members = _plan_members(node, container_set, deadline)
+            pod = daemon_readiness(node, started_at)
+            probes = {
+                name: container_probes(name, member.container, member.run.spec, node.isolation, pod)
+                for name, member in members.items()
+            }
             main = members.get(MAIN)
             if main is not None:
                 stage_main_inputs(node, main.run, main.volume_mounts)
@@ -94,15 +117,19 @@ class ContainerSetHandler:
                 raise PlanError(
                     'a containerSet with input artifacts needs a container named "main"'
                 )
-        except (PlanError, ArtifactError) as exc:
+        except (PlanError, ArtifactError, ProbeError) as exc:
             return NodeResult(request.node_id, ERROR, str(exc), started_at=started_at)
 
         def run_members() -> NodeResult:
-            ended = _run_graph(node, members, retry)
+            try:
+                ended = _run_graph(node, members, retry, probes, pod)
+            finally:
+                if pod is not None:
+                    pod.stop()  # no Running report may follow the result
             return _set_result(node, members, ended, started_at)
 
         mirrored = main.volume_mounts if main is not None else ()
-        return run_pod(node, started_at, deadline, mirrored, run_members)
+        return run_pod(node, started_at, deadline, mirrored, run_members, pod)
 
 
 def _retry_strategy(container_set: Mapping[str, Any]) -> _Retry:
@@ -159,7 +186,7 @@ def _plan_members(
         # The containers share the node's log, as they share the pod's.
         run.spec.log_path = node.log_path
         run.spec.log_prefix = f"{name}: "
-        members[name] = _Member(run, dependencies, mounts)
+        members[name] = _Member(run, dependencies, mounts, container)
     _check_acyclic(members)
     return members
 
@@ -179,7 +206,11 @@ def _check_acyclic(members: Mapping[str, _Member]) -> None:
 
 
 def _run_graph(
-    node: NodeContext, members: Mapping[str, _Member], retry: _Retry
+    node: NodeContext,
+    members: Mapping[str, _Member],
+    retry: _Retry,
+    probes: Mapping[str, ContainerProbes | None],
+    pod: PodReadiness | None,
 ) -> dict[str, _Ended]:
     """Run the containers in dependency order; how each ended, in the order they did.
 
@@ -196,7 +227,8 @@ def _run_graph(
             for name, member in list(waiting.items()):
                 if all(d in ended and ended[d].succeeded for d in member.dependencies):
                     del waiting[name]
-                    _start(node, control, name, member.run, retry, finished)
+                    watch = _Watch(probes.get(name), pod)
+                    _start(node, control, name, member.run, retry, watch, finished)
                     running += 1
         if running == 0:
             return ended
@@ -214,12 +246,13 @@ def _start(
     name: str,
     run: ContainerRun,
     retry: _Retry,
+    watch: _Watch,
     finished: queue.Queue[tuple[str, _Ended]],
 ) -> None:
     def work() -> None:
         began = time.time()
         try:
-            how = _run_container(node, control, run, retry)
+            how = _run_container(node, control, run, retry, watch)
         except Exception as exc:  # a bug must end this container, not hang the node
             how = _Ended(None, f"executor error running container {name}: {exc!r}")
         finished.put((name, replace(how, started_at=began, finished_at=time.time())))
@@ -228,9 +261,19 @@ def _start(
     threading.Thread(target=work, name=f"tiphys-container-{name}", daemon=True).start()
 
 
+@dataclass(frozen=True)
+class _Watch:
+    """What watches a container: its probes, and a daemon's readiness."""
+
+    probes: ContainerProbes | None
+    pod: PodReadiness | None
+
+
 def _run_container(
-    node: NodeContext, control: NodeControl, run: ContainerRun, retry: _Retry
+    node: NodeContext, control: NodeControl, run: ContainerRun, retry: _Retry, watch: _Watch
 ) -> _Ended:
+    probes = watch.probes
+    on_start = starting(watch.pod, probes) if watch.pod or probes else None
     outcome: ProcessOutcome | None = None
     for attempt in range(retry.runs):
         if attempt:
@@ -240,12 +283,17 @@ def _run_container(
             if not control.wait(pause):
                 break
         try:
-            outcome = run_process(run.spec, node.isolation, control)
+            outcome = run_process(run.spec, node.isolation, control, on_start)
         except OSError as exc:
             return _Ended(None, start_error(exc, run))
+        finally:
+            if probes is not None:
+                probes.stop()
         if outcome.exit_code in (0, None) or outcome.cancelled or outcome.deadline_exceeded:
             break
-    return _Ended(outcome)
+        if probes is not None and probes.killed:
+            break  # the kubelet killed the container its emissary retries in
+    return _Ended(outcome, probes=probes)
 
 
 def _set_result(
@@ -283,7 +331,8 @@ def _container_report(name: str, how: _Ended) -> dict[str, Any]:
     elif outcome.cancelled or outcome.exit_code is None:
         report.update(phase=ERROR, message="container stopped")
     elif outcome.exit_code != 0:
-        report.update(phase=FAILED, message=f"Error (exit code {outcome.exit_code})")
+        message = with_probe_failure(f"Error (exit code {outcome.exit_code})", how.probes)
+        report.update(phase=FAILED, message=message)
     else:
         report.update(phase=SUCCEEDED, message="")
     if outcome is not None and outcome.exit_code is not None:
@@ -302,5 +351,6 @@ def _first_failure(ended: Mapping[str, _Ended]) -> tuple[str, str]:
         if outcome.cancelled:
             continue  # stopped because another container failed
         if outcome.exit_code != 0:
-            return FAILED, f"{name}: Error (exit code {outcome.exit_code})"
+            message = f"{name}: Error (exit code {outcome.exit_code})"
+            return FAILED, with_probe_failure(message, how.probes)
     return SUCCEEDED, ""

@@ -7,8 +7,11 @@ Argo's controller: a container exiting non-zero is ``Failed`` with ``<container>
 that stops the node (missing command or artifact, bad volume, cancellation, unreadable
 output parameter) is ``Error``.
 
-A daemon (``daemon: true``) reports ``Running`` once it is ready (see
-:mod:`tiphys_executor.readiness`) and runs until it is stopped; it then ends as any node.
+Containers are probed as the kubelet probes them (:mod:`tiphys_executor.container_probes`):
+a failing ``livenessProbe`` or ``startupProbe`` kills its container, and the node's
+message names the probe. A daemon (``daemon: true``) reports ``Running`` once its pod is
+ready (started, and its containers' startup and readiness probes passed) and runs until
+it is stopped; it then ends as any node.
 """
 
 from __future__ import annotations
@@ -28,12 +31,18 @@ from tiphys_executor.container_plan import (
     plan_container,
     start_error,
 )
+from tiphys_executor.container_probes import (
+    ContainerProbes,
+    PodReadiness,
+    container_probes,
+    with_probe_failure,
+)
 from tiphys_executor.isolation import host_path
 from tiphys_executor.node import NodeContext
 from tiphys_executor.output_artifacts import save_output_artifacts
 from tiphys_executor.outputs import output_parameters, script_result
+from tiphys_executor.probes import ProbeError
 from tiphys_executor.process import Background, ProcessOutcome, run_process
-from tiphys_executor.readiness import ProbeError, Readiness
 
 DEADLINE_MESSAGE = "Pod was active on the node longer than the specified deadline"
 # Exit codes of a sidecar stopped by a signal: Argo ignores them.
@@ -60,33 +69,46 @@ def run_main_container(
             capture_stdout=request.capture_result,
             extra_args=extra_args,
         )
-        readiness = _daemon_readiness(node, container, main, started_at)
+        pod = daemon_readiness(node, started_at)
+        probes = container_probes("main", container, main.spec, node.isolation, pod)
         stage_main_inputs(node, main, container.get("volumeMounts") or ())
     except (PlanError, ArtifactError, ProbeError) as exc:
         return NodeResult(request.node_id, ERROR, str(exc), started_at=started_at)
 
     def run_main() -> NodeResult:
-        on_start = readiness.started if readiness is not None else None
+        on_start = starting(pod, probes) if pod is not None or probes is not None else None
         try:
             outcome = run_process(main.spec, node.isolation, node.control, on_start)
         except OSError as exc:
             return NodeResult(request.node_id, ERROR, start_error(exc, main), started_at=started_at)
         finally:
-            if readiness is not None:
-                readiness.stop()  # no Running report may follow the result
-        return _node_result(node, outcome, main_view(main), started_at)
+            if probes is not None:
+                probes.stop()
+            if pod is not None:
+                pod.stop()  # no Running report may follow the result
+        return _node_result(node, outcome, main_view(main), started_at, probes)
 
     mirrored = container.get("volumeMounts") or ()
-    return run_pod(node, started_at, deadline, mirrored, run_main)
+    return run_pod(node, started_at, deadline, mirrored, run_main, pod)
 
 
-def _daemon_readiness(
-    node: NodeContext, container: Mapping[str, Any], main: ContainerRun, started_at: float
-) -> Readiness | None:
-    """For a daemon: what reports it ready. (Argo's ``daemon`` is a boolean.)"""
+def daemon_readiness(node: NodeContext, started_at: float) -> PodReadiness | None:
+    """For a daemon: what reports its pod ready. (Argo's ``daemon`` is a boolean.)"""
     if str(node.request.template.get("daemon")).lower() != "true":
         return None
-    return Readiness(container, main.spec, node.isolation, lambda: node.report_running(started_at))
+    return PodReadiness(lambda: node.report_running(started_at))
+
+
+def starting(pod: PodReadiness | None, probes: ContainerProbes | None) -> Callable[[Any], None]:
+    """What to do once a main container's process has started: the pod runs, probe it."""
+
+    def started(process: Any) -> None:
+        if probes is not None:
+            probes.started(process)
+        if pod is not None:
+            pod.running()
+
+    return started
 
 
 def run_pod(
@@ -95,28 +117,39 @@ def run_pod(
     deadline: float | None,
     mirrored: Sequence[Mapping[str, Any]],
     run_main: Callable[[], NodeResult],
+    pod: PodReadiness | None = None,
 ) -> NodeResult:
     """Run the node's init containers, start its sidecars, ``run_main``, stop the sidecars.
 
     :param mirrored: the ``volumeMounts`` given to containers with ``mirrorVolumeMounts``
         (the main container's).
     :param run_main: runs the node's main container(s) and reports the node.
+    :param pod: a daemon's readiness, which waits for its sidecars' probes too.
     """
     request = node.request
     template = request.template
     try:
         inits = _plan_extra(node, template.get("initContainers"), mirrored, deadline)
         sidecars = _plan_extra(node, template.get("sidecars"), mirrored, deadline)
-    except PlanError as exc:
+        watched = [
+            container_probes(sidecar.name, container, sidecar.spec, node.isolation, pod)
+            for sidecar, container in zip(sidecars, template.get("sidecars") or (), strict=True)
+        ]
+    except (PlanError, ProbeError) as exc:
+        if pod is not None:
+            pod.stop()
         return NodeResult(request.node_id, ERROR, str(exc), started_at=started_at)
     for init in inits:
         failed = _run_init(node, init, started_at)
         if failed is not None:
             return failed
-    running: list[tuple[str, Background]] = []
+    running: list[tuple[str, Background, ContainerProbes | None]] = []
     try:
-        for sidecar in sidecars:
-            running.append((sidecar.name, Background(sidecar.spec, node.isolation)))
+        for sidecar, probes in zip(sidecars, watched, strict=True):
+            started = Background(sidecar.spec, node.isolation)
+            running.append((sidecar.name, started, probes))
+            if probes is not None:
+                probes.started(started.process)
     except OSError as exc:
         _stop_all(node, running)
         message = start_error(exc, sidecars[len(running)])
@@ -124,6 +157,8 @@ def run_pod(
     try:
         result = run_main()
     finally:
+        if pod is not None:
+            pod.stop()
         sidecar_failure = _stop_all(node, running)
     if result.phase == SUCCEEDED and sidecar_failure:
         result.phase, result.message = FAILED, sidecar_failure
@@ -218,13 +253,21 @@ def _run_init(node: NodeContext, init: ContainerRun, started_at: float) -> NodeR
     return None
 
 
-def _stop_all(node: NodeContext, running: list[tuple[str, Background]]) -> str:
-    """Stop the sidecars; the message of one that had failed on its own, else ""."""
+def _stop_all(
+    node: NodeContext, running: list[tuple[str, Background, ContainerProbes | None]]
+) -> str:
+    """Stop the sidecars; the message of one that had failed on its own, else "".
+
+    One a probe killed with SIGTERM or SIGKILL did not fail: Argo ignores those exit codes.
+    """
+    for _, _, probes in running:
+        if probes is not None:
+            probes.stop()
     failure = ""
-    for name, sidecar in running:
+    for name, sidecar, probes in running:
         code, ended_alone = sidecar.stop(node.control.kill_grace)
         if ended_alone and code not in _STOPPED_EXIT_CODES and not failure:
-            failure = f"{name}: Error (exit code {code})"
+            failure = with_probe_failure(f"{name}: Error (exit code {code})", probes)
     return failure
 
 
@@ -233,6 +276,7 @@ def _node_result(
     outcome: ProcessOutcome,
     to_host: Callable[[str], str],
     started_at: float,
+    probes: ContainerProbes | None = None,
 ) -> NodeResult:
     request = node.request
     if outcome.exit_code is None:
@@ -245,7 +289,8 @@ def _node_result(
     elif outcome.cancelled:
         phase, message = ERROR, node.control.message
     elif outcome.exit_code != 0:
-        phase, message = FAILED, f"main: Error (exit code {outcome.exit_code})"
+        phase = FAILED
+        message = with_probe_failure(f"main: Error (exit code {outcome.exit_code})", probes)
     elif errors:
         phase, message = ERROR, "; ".join(errors)
     else:
