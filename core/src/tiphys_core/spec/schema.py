@@ -27,7 +27,7 @@ from typing import Any
 from tiphys_core.paths import cache_dir
 
 # Bump when the derivation below changes, so stale caches are not read.
-DERIVATION_VERSION = 4
+DERIVATION_VERSION = 5
 
 TypeRef = Any
 
@@ -82,6 +82,11 @@ _ADDED_FIELDS: dict[str, dict[str, TypeRef]] = {
     _ARGO + "HTTPArtifact": {"saveStreamViaFile": "bool"},
     _CORE + "EnvVarSource": {"fileKeyRef": ["obj", _CORE + "FileKeySelector"]},
     _CORE + "VolumeProjection": {"podCertificate": ["map", "any"]},
+}
+# Fields Hera types more narrowly than Argo's schema.json does.
+_CORRECTED_FIELDS: dict[str, dict[str, TypeRef]] = {
+    # A number or the name of one of the container's ports (Kubernetes' IntOrString).
+    _CORE + "HTTPGetAction": {"port": "intstr"},
 }
 _ADDED_TYPES: dict[str, dict[str, Any]] = {
     _CORE + "PodResourceClaim": {
@@ -192,6 +197,9 @@ def derive_table() -> dict[str, Any]:
         if name in types:
             for field, ref in fields.items():
                 types[name]["fields"].setdefault(field, ref)
+    for name, fields in _CORRECTED_FIELDS.items():
+        if name in types:
+            types[name]["fields"].update(fields)
     return {"types": types, "roots": roots}
 
 

@@ -18,6 +18,7 @@ from tiphys_core.spec.template_types import (
 from tiphys_core.validate.context import as_list, as_map, is_set
 from tiphys_core.validate.fields import check_duration, check_retry_strategy, has_variable
 from tiphys_core.validate.parameters import check_inputs, check_outputs
+from tiphys_core.validate.probes import check_probes
 from tiphys_core.validate.scope import Scope
 from tiphys_core.validate.tags import iter_tags
 
@@ -158,6 +159,7 @@ def _check_type_fields(
     for index, container in enumerate(as_list(template.get("initContainers"))):
         if isinstance(container, Mapping) and not is_set(container.get("name")):
             findings.error((*path, "initContainers", index), "initContainers must all have a name")
+    check_probes(template, path, findings)
     _check_metrics(template, path, v)
 
 
