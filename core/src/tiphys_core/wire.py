@@ -15,7 +15,6 @@ Version 2 added that ``Running`` report and ``NodeResult.pod_ip``; version 3 add
 
 from __future__ import annotations
 
-import functools
 import json
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -132,15 +131,10 @@ def _plain(document: Any) -> dict[str, Any]:
     """A dataclass as a dict for JSON, without ``asdict``'s deep copy of the template
     (that copy was a tenth of the controller's time per launch)."""
     return {
-        name: _plain(value) if hasattr(value, "__dataclass_fields__") else value
-        for name in _field_names(type(document))
-        for value in (getattr(document, name),)
+        f.name: _plain(value) if hasattr(value, "__dataclass_fields__") else value
+        for f in fields(document)
+        for value in (getattr(document, f.name),)
     }
-
-
-@functools.lru_cache(maxsize=16)
-def _field_names(kind: type) -> tuple[str, ...]:
-    return tuple(f.name for f in fields(kind))
 
 
 class WireVersionError(ValueError):
