@@ -4,7 +4,6 @@ real processes: a failing probe kills its container and the node's message names
 from __future__ import annotations
 
 import socket
-import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -79,7 +78,8 @@ def test_failing_liveness_probe_kills_the_main_container_and_names_the_probe(
 def test_passing_liveness_probe_leaves_the_container_to_finish(
     agent: AgentProcess, make_request: Requests
 ) -> None:
-    liveness = fast(exec={"command": ["true"]}, failureThreshold=1)
+    # A generous timeout: a try that passes must not time out on a busy machine.
+    liveness = fast(exec={"command": ["true"]}, failureThreshold=1, timeoutSeconds=30)
     result = agent.run(make_request(with_probes(sh("sleep 2.5"), livenessProbe=liveness)))
     assert (result.phase, result.message) == (SUCCEEDED, "")
 
@@ -163,7 +163,7 @@ def test_liveness_probe_waits_for_the_startup_probe_to_pass(
         sh(f"sleep 1.5; touch {flag}; sleep 1.5"),
         startupProbe=fast(**check, failureThreshold=30),
         # Run from the start, this would kill the container at its first try.
-        livenessProbe=fast(**check, failureThreshold=1),
+        livenessProbe=fast(**check, failureThreshold=1, timeoutSeconds=30),
     )
     result = agent.run(make_request(template, node_id="slow-start"))
     assert (result.phase, result.message) == (SUCCEEDED, "")
@@ -360,17 +360,26 @@ def test_pod_stopped_never_reports() -> None:
     assert not reported.is_set()
 
 
-def test_exec_probe_leaves_nothing_running(tmp_path: Path) -> None:
+def test_exec_probe_that_times_out_leaves_nothing_running(tmp_path: Path) -> None:
     from tiphys_executor.isolation import Isolation
     from tiphys_executor.probes import Prober
     from tiphys_executor.process import ProcessSpec
 
-    body = {"exec": {"command": ["sh", "-c", "sleep 30 & sleep 30"]}, "timeoutSeconds": 1}
-    container_ = {"livenessProbe": body}
+    pids = tmp_path / "pids"
+    script = f"sleep 30 & echo $! > {pids}; echo $$ >> {pids}; sleep 30"
+    container_ = {"livenessProbe": {"exec": {"command": ["sh", "-c", script]}}}
     probe = parse_probe(container_, "livenessProbe")
     assert probe is not None
     spec = ProcessSpec(argv=["true"], env={}, cwd=str(tmp_path), log_path="/dev/null")
     tried = Prober(container_, spec, Isolation(enabled=False)).run(probe)
     assert not tried.passed and "timed out" in tried.output
-    left = subprocess.run(["pgrep", "-f", "sleep 30 & sleep 30"], capture_output=True, check=False)
-    assert left.stdout == b""
+    assert not [pid for pid in pids.read_text().split() if alive(int(pid))]
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, killed and not yet reaped by its new parent, does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
