@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -373,7 +374,14 @@ def test_exec_probe_that_times_out_leaves_nothing_running(tmp_path: Path) -> Non
     spec = ProcessSpec(argv=["true"], env={}, cwd=str(tmp_path), log_path="/dev/null")
     tried = Prober(container_, spec, Isolation(enabled=False)).run(probe)
     assert not tried.passed and "timed out" in tried.output
-    assert not [pid for pid in pids.read_text().split() if alive(int(pid))]
+    left = [int(pid) for pid in pids.read_text().split()]
+    # Killed: each is gone once its exit (which closed the probe's pipe) completes.
+    for _ in range(500):
+        left = [pid for pid in left if alive(pid)]
+        if not left:
+            break
+        time.sleep(0.01)
+    assert not left
 
 
 def alive(pid: int) -> bool:
