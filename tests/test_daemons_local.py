@@ -12,7 +12,6 @@ import json
 import os
 import queue
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,6 +26,7 @@ from tiphys_core.controller import Controller, SubmitOptions, prepare_submission
 from tiphys_core.engine import Engine, Node
 from tiphys_core.launch import LocalLauncher
 from tiphys_core.store import Store, WorkflowRecord
+from tiphys_core.testing.ports import free_port, listening
 from tiphys_core.wire import FAILED, RUNNING, SUCCEEDED, NodeResult
 
 STEPS = """
@@ -102,21 +102,6 @@ spec:
 
 class Crash(Exception):
     pass
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
-
-
-def listening(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=2):
-            return True
-    except OSError:
-        return False
 
 
 @pytest.fixture

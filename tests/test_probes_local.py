@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import queue
 import shutil
-import socket
 import sys
 import tempfile
 import threading
@@ -24,6 +23,7 @@ from tiphys_core.controller import Controller, SubmitOptions, prepare_submission
 from tiphys_core.engine import Node
 from tiphys_core.launch import LocalLauncher
 from tiphys_core.store import Store, WorkflowRecord
+from tiphys_core.testing.ports import free_port, listening
 from tiphys_core.wire import FAILED, SUCCEEDED, NodeResult
 
 KILLED_BY_LIVENESS = """
@@ -120,21 +120,6 @@ spec:
         import urllib.request
         print(urllib.request.urlopen("{{inputs.parameters.url}}").status)
 """
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
-
-
-def listening(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=2):
-            return True
-    except OSError:
-        return False
 
 
 @pytest.fixture

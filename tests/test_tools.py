@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from tiphys_core.testing.ports import free_port
 
 BIN = Path(__file__).resolve().parent / "tools" / "bin"
 
@@ -76,13 +77,6 @@ def test_cowsay_wraps_long_text_at_forty_columns() -> None:
 
 def test_cowsay_reads_stdin_without_arguments() -> None:
     assert "< moo >" in run("cowsay", stdin="moo\n").stdout
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 def connect_when_listening(port: int) -> socket.socket:

@@ -3,7 +3,6 @@ passed), then the result when stopped or ended; readiness probes against real se
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import threading
@@ -13,6 +12,7 @@ from typing import Any
 
 import pytest
 from agent_helpers import AgentProcess, Requests, container, needs_namespaces, sh, stored_result
+from tiphys_core.testing.ports import free_port, listening
 from tiphys_core.wire import ERROR, FAILED, RUNNING, SUCCEEDED, NodeResult
 from tiphys_executor.container_probes import ContainerProbes
 from tiphys_executor.isolation import Isolation
@@ -22,21 +22,6 @@ from tiphys_executor.process import ProcessSpec
 from tiphys_executor.registry import default_registry
 
 SERVER = Path(__file__).with_name("http_test_server.py")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
-
-
-def listening(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=2):
-            return True
-    except OSError:
-        return False
 
 
 def daemon(template: dict[str, Any], probe: dict[str, Any] | None = None) -> dict[str, Any]:

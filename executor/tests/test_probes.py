@@ -3,7 +3,6 @@ real processes: a failing probe kills its container and the node's message names
 
 from __future__ import annotations
 
-import socket
 import sys
 import threading
 import time
@@ -12,24 +11,10 @@ from typing import Any
 
 import pytest
 from agent_helpers import AgentProcess, Requests, container, sh
+from tiphys_core.testing.ports import free_port, listening
 from tiphys_core.wire import ERROR, FAILED, RUNNING, SUCCEEDED
 from tiphys_executor.container_probes import PodReadiness
 from tiphys_executor.probes import POD_GRACE_SECONDS, ProbeError, parse_probe
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
-
-
-def listening(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=2):
-            return True
-    except OSError:
-        return False
 
 
 def http_server(port: int) -> list[str]:

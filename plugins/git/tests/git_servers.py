@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from tiphys_core.artifacts import Secrets
+from tiphys_core.testing.ports import free_port
 
 HERE = Path(__file__).resolve().parent
 STARTUP_SECONDS = 20
@@ -185,13 +186,6 @@ def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
         capture_output=True,
     )
     return certificate, key
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @contextmanager
