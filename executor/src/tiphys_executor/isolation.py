@@ -343,14 +343,14 @@ class Isolation:
         # gives it one, which it shares again with any thread it starts (then setns
         # fails and the thread unshares again).
         spare = self._spares.take() if getattr(self._local, "own_fs", False) else None
-        in_spare = spare is not None and self._libc.setns(spare, _CLONE_NEWNS) == 0
-        if spare is not None:
+        if spare is not None and self._libc.setns(spare, _CLONE_NEWNS) != 0:
             os.close(spare)
-        if not in_spare:
+            spare = None
+        if spare is None:
             _check(self._libc.unshare(_CLONE_NEWNS), "unshare(CLONE_NEWNS)")
             self._local.own_fs = True
         try:
-            if not in_spare:
+            if spare is None:
                 # Keep the node's mounts from propagating back to the host's namespace.
                 _check(
                     self._libc.mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None),
@@ -358,11 +358,16 @@ class Isolation:
                 )
             self._apply(mounts)
             process = start()
-            if hold is not None:
+            if hold is not None and spare is not None:
+                hold.append(spare)  # a descriptor of this view already: held, not closed
+                spare = None
+            elif hold is not None:
                 with contextlib.suppress(OSError):
                     hold.append(os.open("/proc/thread-self/ns/mnt", os.O_RDONLY | os.O_CLOEXEC))
             return process
         finally:
+            if spare is not None:
+                os.close(spare)
             # The process keeps its namespace alive; this thread goes home.
             if self._libc.setns(self._host_namespace, _CLONE_NEWNS) != 0:
                 self._local.stranded = True
