@@ -23,8 +23,6 @@ A daemon's node is daemoned once its pod runs and every container is ready (Argo
 
 from __future__ import annotations
 
-import contextlib
-import os
 import signal
 import threading
 import time
@@ -33,7 +31,7 @@ from typing import Any, Protocol
 
 from tiphys_executor.isolation import Isolation
 from tiphys_executor.probes import PROBE_FIELDS, Probe, Prober, Tried, parse_probe
-from tiphys_executor.process import ProcessSpec
+from tiphys_executor.process import ProcessSpec, signal_group
 
 
 class _Started(Protocol):
@@ -229,8 +227,8 @@ class ContainerProbes:
             run.stopped.set()  # its other probes end; a killed container is not ready
             reason = f"Container {self.name} failed {probe.word} probe"
             self.failure = f"{reason}: {output}" if output else reason
-            _signal_group(run.pid, signal.SIGTERM)
-            timer = threading.Timer(probe.grace, _signal_group, (run.pid, signal.SIGKILL))
+            signal_group(run.pid, signal.SIGTERM)
+            timer = threading.Timer(probe.grace, signal_group, (run.pid, signal.SIGKILL))
             timer.daemon = True
             run.kill_timer = timer
             timer.start()
@@ -266,8 +264,3 @@ def with_probe_failure(message: str, probes: ContainerProbes | None) -> str:
     if probes is None or not probes.killed:
         return message
     return f"{message}: {probes.failure}"
-
-
-def _signal_group(pgid: int, signum: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pgid, signum)

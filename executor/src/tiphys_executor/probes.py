@@ -22,7 +22,6 @@ the kubelet shows in its ``Unhealthy`` events and tiphys in the node's message.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import socket
@@ -32,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tiphys_executor.isolation import BindMount, Isolation, PrivateRoot
-from tiphys_executor.process import ProcessSpec
+from tiphys_executor.process import ProcessSpec, signal_group
 
 PROBE_FIELDS = ("startupProbe", "readinessProbe", "livenessProbe")
 _KINDS = ("httpGet", "tcpSocket", "grpc", "exec")
@@ -209,21 +208,16 @@ class Prober:
         try:
             output, _ = process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
-            _kill_group(process.pid)
+            signal_group(process.pid, signal.SIGKILL)
             process.communicate()
             return Tried(False, f"command {' '.join(argv)!r} timed out")
         finally:
-            _kill_group(process.pid)  # what it left behind ends with it
+            signal_group(process.pid, signal.SIGKILL)  # what it left behind ends with it
         if process.returncode == 0:
             return Tried(True)
         text = output[:_OUTPUT_LIMIT].decode("utf-8", "replace").strip()
         code = process.returncode if process.returncode >= 0 else 128 - process.returncode
         return Tried(False, text or f"command {' '.join(argv)!r} exited with code {code}")
-
-
-def _kill_group(pgid: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pgid, signal.SIGKILL)
 
 
 def _http_get(action: Mapping[str, Any], host: str, port: int, timeout: float) -> Tried:

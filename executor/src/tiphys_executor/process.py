@@ -153,8 +153,8 @@ class NodeControl:
 
     def terminate(self, process: Process) -> None:
         """SIGTERM the process group, then SIGKILL it after the grace period."""
-        _signal_group(process.pid, signal.SIGTERM)
-        timer = threading.Timer(self.kill_grace, _signal_group, (process.pid, signal.SIGKILL))
+        signal_group(process.pid, signal.SIGTERM)
+        timer = threading.Timer(self.kill_grace, signal_group, (process.pid, signal.SIGKILL))
         timer.daemon = True
         with self._lock:
             self._timers.setdefault(process.pid, []).append(timer)
@@ -175,7 +175,8 @@ class NodeControl:
             timer.cancel()
 
 
-def _signal_group(pgid: int, signum: int) -> None:
+def signal_group(pgid: int, signum: int) -> None:
+    """Send ``signum`` to a process group; one already gone (or not ours) is fine."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signum)
 
@@ -236,7 +237,7 @@ def run_process(
         finally:
             control.detach(process)
             # What the main process left behind ends with it, as in a container.
-            _signal_group(process.pid, signal.SIGKILL)
+            signal_group(process.pid, signal.SIGKILL)
         if errors is not None:
             errors.finish()
         stdout_tail = tail.finish() if tail is not None and spec.capture_stdout else None
@@ -278,13 +279,13 @@ class Background:
         returncode = self.process.poll()
         ended_alone = returncode is not None
         if returncode is None:
-            _signal_group(self.process.pid, signal.SIGTERM)
+            signal_group(self.process.pid, signal.SIGTERM)
             try:
                 returncode = self.process.wait(grace)
             except subprocess.TimeoutExpired:
-                _signal_group(self.process.pid, signal.SIGKILL)
+                signal_group(self.process.pid, signal.SIGKILL)
                 returncode = self.process.wait()
-        _signal_group(self.process.pid, signal.SIGKILL)
+        signal_group(self.process.pid, signal.SIGKILL)
         return (returncode if returncode >= 0 else 128 - returncode), ended_alone
 
 
